@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The backend interface: how one call mechanism (in-process, Xen hypercall,
+ * MSR block, CPUID calls, SMCCC, a test mock) carries the HMX operations.
+ *
+ * A backend is one `const struct hmx_backend_ops` with designated
+ * initializers.  hmx_open() picks one; every API call goes through it after
+ * the library has validated the caller's arguments, so a backend receives
+ * only well-formed requests (NULL pointers checked, niov <= HMX_MAXIOV,
+ * pads zero, lengths within HMX_MSG_MAX) and concentrates on marshalling.
+ *
+ * Return convention for every member: 0 (or a byte count where stated) on
+ * success, a negative HMX_E* code on failure.  A backend translates its
+ * mechanism's own error encoding before returning.
+ */
+#ifndef HMX_BACKEND_H
+#define HMX_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hmx/hmx.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct hmx_backend_ops {
+    /* Short name for logs and `hmx probe` ("inproc", "xen-hypercall"). Required. */
+    const char *name;
+
+    /* enum hmx_mechanism value this backend implements. Required. */
+    uint32_t mechanism;
+
+    /* Bytes of hmx_ctx private storage the backend uses; the library
+     * refuses to open a backend whose priv_size exceeds HMX_CTX_PRIV_SIZE. */
+    size_t priv_size;
+
+    /*
+     * open - set up ctx's private storage from the backend's config.
+     * Optional (NULL: nothing to set up).  Sets ctx->features.
+     * Returns 0, HMX_EINVAL for a bad config, or the mechanism's error
+     * (HMX_ENOSYS/HMX_ENODEV when HMX is absent).
+     */
+    int (*open)(struct hmx_ctx *ctx, const void *config);
+
+    /* close - release what open took. Optional. */
+    void (*close)(struct hmx_ctx *ctx);
+
+    /*
+     * register_ring - Xen's XEN_ARGO_OP_register_ring.
+     * reg->len is valid, npages == HMX_RING_NPAGES(reg->len), gfns holds
+     * npages 4 KiB frame numbers, flags has no unknown bit. Required.
+     * Returns 0 or: HMX_EINVAL, HMX_EEXIST, HMX_ESRCH, HMX_EPERM,
+     * HMX_EACCES, HMX_ENOSPC, HMX_ENOMEM, HMX_EFAULT, HMX_ENODEV.
+     */
+    int (*register_ring)(struct hmx_ctx *ctx, const struct hmx_ring_reg *reg,
+                         const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
+
+    /*
+     * unregister_ring - XEN_ARGO_OP_unregister_ring. Required.
+     * Returns 0, HMX_ENOENT or HMX_ENODEV.
+     */
+    int (*unregister_ring)(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg);
+
+    /*
+     * sendv - XEN_ARGO_OP_sendv: one message from 1..HMX_MAXIOV buffers of
+     * this domain.  Required.
+     * Returns the payload byte count, or: HMX_EAGAIN (ring full; a wake-up
+     * is queued), HMX_EMSGSIZE, HMX_ECONNREFUSED, HMX_ESRCH, HMX_EPERM,
+     * HMX_EACCES, HMX_EINVAL, HMX_EFAULT, HMX_ENODEV.
+     */
+    int (*sendv)(struct hmx_ctx *ctx, const struct hmx_send_addr *addr, const struct hmx_iov *iov,
+                 unsigned niov, uint32_t message_type);
+
+    /*
+     * notify - XEN_ARGO_OP_notify: wake senders waiting for space in this
+     * domain's rings, then answer n queries (n may be 0, q then NULL).
+     * n <= HMX_NOTIFY_MAX.  Required.
+     * Returns 0, or HMX_EACCES (a queried destination is denied by policy),
+     * HMX_EFAULT, HMX_ENODEV.
+     */
+    int (*notify)(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
+
+    /*
+     * Optional extensions (vector registration, batched send, policy and
+     * addressing operations) are appended below as they are specified;
+     * a backend leaves the ones its mechanism lacks NULL and the library
+     * answers HMX_EOPNOTSUPP and clears the matching HMX_FEAT_* bit.
+     */
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMX_BACKEND_H */

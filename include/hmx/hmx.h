@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libhmx: one Argo API for hypervisor-mediated data exchange, whatever the
+ * hypervisor and whatever the call mechanism.
+ *
+ * A domain registers rings in its own memory; the hypervisor copies each
+ * message a peer sends into the destination ring; no memory is shared
+ * between domains.  This header is the guest-side API:
+ *
+ *   hmx_open        pick a backend (a call mechanism) and set up a context
+ *   hmx_ring_register / hmx_ring_unregister
+ *   hmx_sendv       send one message made of 1..8 buffers
+ *   hmx_notify      ask about destination rings; wake senders waiting on ours
+ *   hmx_recv        read the next message from one of our rings
+ *
+ * Contexts and rings are caller-allocated; nothing allocates, and there is
+ * no global state, so any number of contexts may coexist.  A context is not
+ * locked: callers serialise calls on one context (rings may be read from
+ * other threads, one reader per ring).
+ *
+ * Every function returns a non-negative value on success and a negative
+ * HMX_E* code (hmx/errors.h) on failure.
+ */
+#ifndef HMX_HMX_H
+#define HMX_HMX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hmx/env.h"
+#include "hmx/errors.h"
+#include "hmx/ring.h"
+#include "hmx/wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HMX_VERSION_MAJOR 0
+#define HMX_VERSION_MINOR 1
+#define HMX_VERSION_PATCH 0
+
+/* Call mechanisms.  Values are stable; spec/ assigns them. */
+enum hmx_mechanism {
+    HMX_MECH_NONE = 0,
+    HMX_MECH_INPROC = 1,         /* reference provider in this process */
+    HMX_MECH_XEN_HYPERCALL = 2,  /* Xen argo_op, hypercall 39 */
+    HMX_MECH_MSR = 3,            /* x86 agnostic MSR block */
+    HMX_MECH_CPUID = 4,          /* x86 CPUID call interface */
+    HMX_MECH_SMCCC = 5,          /* Arm SMCCC hvc/smc */
+    HMX_MECH_MOCK = 15           /* test doubles */
+};
+
+/* Bytes of backend-private storage inside a context. */
+#define HMX_CTX_PRIV_SIZE 256u
+
+struct hmx_backend_ops;
+
+/* An open HMX context.  Allocate it anywhere; fields are private. */
+typedef struct hmx_ctx {
+    const struct hmx_backend_ops *ops;
+    struct hmx_env env;
+    uint64_t features; /* HMX_FEAT_* bits of optional operations offered */
+    uint32_t magic;
+    uint32_t reserved;
+    union {
+        uint64_t u64[HMX_CTX_PRIV_SIZE / 8];
+        void *ptr;
+    } priv;
+} hmx_ctx;
+
+struct hmx_open_args {
+    const struct hmx_backend_ops *backend; /* required */
+    const void *backend_config;            /* backend-specific, may be NULL */
+    const struct hmx_env *env;             /* NULL: hmx_env_identity */
+};
+
+/*
+ * hmx_open - open a context on one backend.
+ * Returns: 0; HMX_EINVAL (NULL ctx/args/backend, a backend whose table is
+ * incomplete or whose priv_size is too large, an env without virt_to_gpa or
+ * with a page size that is not a power of two >= 4096); or the backend's
+ * open error.  On failure ctx is left closed.
+ */
+int hmx_open(hmx_ctx *ctx, const struct hmx_open_args *args);
+
+/* hmx_close - close a context; safe on a closed or zeroed context. */
+void hmx_close(hmx_ctx *ctx);
+
+/*
+ * hmx_backend_name - the name of the context's backend.
+ * Returns: a static string; "closed" for a context that is not open.
+ */
+const char *hmx_backend_name(const hmx_ctx *ctx);
+
+/* ---- Rings ------------------------------------------------------------ */
+
+/* A ring this domain owns and reads.  Fields are private. */
+struct hmx_ring {
+    struct hmx_ring_reader rd;
+    void *mem;
+    hmx_port_t port;
+    hmx_domid_t partner;
+    uint16_t registered;
+    uint32_t npages;
+};
+
+struct hmx_ring_config {
+    /* Ring memory: 4 KiB aligned, in this domain, resident for the ring's
+     * lifetime.  The ring's data length is hmx_ring_len_for(mem_size). */
+    void *mem;
+    size_t mem_size;
+    hmx_port_t port;
+    hmx_domid_t partner; /* the one domain that may send; HMX_DOMID_ANY: any */
+    uint32_t flags;      /* HMX_REGISTER_FAIL_EXIST */
+    /*
+     * Where to build the frame list handed to the hypervisor: NULL to use
+     * the ring's own data area (always large enough, and unused before the
+     * ring is live), or an array of at least HMX_RING_NPAGES(len) entries.
+     */
+    hmx_gfn_t *gfn_scratch;
+    uint32_t gfn_scratch_len;
+};
+
+/*
+ * hmx_ring_register - initialise ring memory as an empty ring and register
+ * it with the hypervisor, receiving on (this domain, port) from partner.
+ * Returns: 0; HMX_EINVAL (NULL arguments, mem not 4 KiB aligned, mem_size
+ * too small, unknown flag, scratch too short, ring already registered);
+ * HMX_EFAULT (an address the environment cannot translate); or the
+ * backend's error (HMX_EEXIST, HMX_ESRCH, HMX_EPERM, HMX_EACCES,
+ * HMX_ENOSPC, HMX_ENOMEM).
+ */
+int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring_config *cfg);
+
+/*
+ * hmx_ring_unregister - stop receiving on the ring.  The memory may be
+ * reused once this returns 0.
+ * Returns: 0; HMX_EINVAL (not registered); HMX_ENOENT; HMX_ENODEV.
+ */
+int hmx_ring_unregister(hmx_ctx *ctx, struct hmx_ring *ring);
+
+/* hmx_ring_size - the ring's data length in bytes (0 if not set up). */
+uint32_t hmx_ring_size(const struct hmx_ring *ring);
+
+/*
+ * hmx_recv - copy the next message out of one of our rings.
+ * Returns: as hmx_ring_recv (ring.h): payload bytes, HMX_EAGAIN when empty,
+ * HMX_ENOBUFS (nothing consumed), HMX_ECORRUPT; HMX_EINVAL for a ring that
+ * was never set up.  After consuming, call hmx_notify(ctx, NULL, 0) so
+ * that senders waiting for space are woken.
+ */
+int hmx_recv(struct hmx_ring *ring, void *buf, size_t cap, struct hmx_msg_info *info);
+
+/* ---- Sending and queries ------------------------------------------------ */
+
+/*
+ * hmx_sendv - send one message of niov (1..HMX_MAXIOV) buffers to dst,
+ * from this domain's src_port.
+ * Returns: the payload byte count; HMX_EINVAL (NULL dst/iov, niov out of
+ * range, dst->pad not zero, a NULL buffer with a non-zero length, a buffer
+ * longer than HMX_MSG_MAX); HMX_EMSGSIZE (total longer than HMX_MSG_MAX or
+ * than the destination ring can hold); HMX_EAGAIN (the ring is full now: a
+ * wake-up is queued and arrives when it has room); HMX_ECONNREFUSED (no
+ * ring at dst for us); HMX_ESRCH; HMX_EACCES; HMX_EPERM; HMX_EFAULT.
+ * A failed send writes nothing.
+ */
+int hmx_sendv(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst,
+              const struct hmx_iov *iov, unsigned niov, uint32_t message_type);
+
+/* hmx_send - hmx_sendv with one buffer. */
+int hmx_send(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst, const void *buf,
+             size_t len, uint32_t message_type);
+
+/*
+ * hmx_notify - first wake any sender waiting for space in this domain's
+ * rings, then answer n (0..HMX_NOTIFY_MAX) ring queries in place: for each
+ * q[i].ring and q[i].space_required, set q[i].flags (HMX_RING_*) and
+ * q[i].max_message_size.  A query whose space does not fit now queues a
+ * wake-up for when it does.  q may be NULL when n is 0.
+ * Returns: 0; HMX_EINVAL (n too large, q NULL with n > 0, a non-zero pad);
+ * HMX_EACCES (a destination the policy does not let us send to).
+ */
+int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
+
+/*
+ * hmx_query - one query: does dst exist, does space_required fit now, what
+ * is its largest message.  *out receives the answer.
+ * Returns: as hmx_notify.
+ */
+int hmx_query(hmx_ctx *ctx, const struct hmx_addr *dst, uint32_t space_required,
+              struct hmx_ring_query *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMX_HMX_H */

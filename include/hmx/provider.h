@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reference provider: the hypervisor side of HMX in portable C.
+ *
+ * A hypervisor, a VMM, an EL2 monitor, firmware or a test links this and
+ * gets Argo with Xen 4.17's semantics and error codes: domains, a ring
+ * registry keyed by (owner, port, partner), register / unregister / sendv /
+ * notify, space wake-ups for senders that met a full ring, an access-policy
+ * hook and a signal hook.
+ *
+ * The provider never touches guest memory except through the host's hooks:
+ * map_ring (a writable, contiguous mapping of a ring's frames) and
+ * copy_from_guest (the sender's buffers).  Every request arrives already
+ * decoded into the native structures of hmx/wire.h, with the id of the
+ * calling domain, which the host vouches for.
+ *
+ * Storage is the host's: it hands the provider arrays of domain and ring
+ * slots at init (HMX_PROVIDER_STORAGE helps) and the provider allocates
+ * nothing.  The provider is not locked: the host serialises calls into one
+ * provider (a single lock around each call is enough).  Guests may run
+ * concurrently with it; ring memory is accessed with acquire/release order.
+ */
+#ifndef HMX_PROVIDER_H
+#define HMX_PROVIDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hmx/errors.h"
+#include "hmx/ring.h"
+#include "hmx/wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which operation a policy decision is for. */
+enum hmx_policy_op {
+    HMX_POLICY_REGISTER = 1, /* owner registers dst (owner, port) for src (partner, any port) */
+    HMX_POLICY_SEND = 2,     /* caller sends from src to dst */
+    HMX_POLICY_QUERY = 3     /* caller asks about dst (src.port is 0) */
+};
+
+struct hmx_policy_query {
+    uint32_t op;        /* enum hmx_policy_op */
+    hmx_domid_t caller; /* the domain making the call */
+    uint16_t pad;
+    struct hmx_addr src; /* for REGISTER: the partner (HMX_DOMID_ANY: any) */
+    struct hmx_addr dst;
+};
+
+/* Why the provider signals a domain. */
+enum hmx_signal_kind {
+    HMX_SIGNAL_RX = 1,   /* a message landed in one of its rings */
+    HMX_SIGNAL_SPACE = 2 /* a ring it waited on has the space it asked for */
+};
+
+struct hmx_provider_hooks {
+    void *host; /* passed back to every hook */
+
+    /*
+     * map_ring - map npages 4 KiB frames of domain dom, in order, as one
+     * writable and contiguous range.  Required.
+     * Returns 0 with *va set (4 KiB aligned), or HMX_EFAULT / HMX_EINVAL
+     * for frames the domain does not own or that cannot be mapped together.
+     */
+    int (*map_ring)(void *host, hmx_domid_t dom, const hmx_gfn_t *gfns, uint32_t npages,
+                    void **va);
+
+    /* unmap_ring - undo map_ring. Optional. */
+    void (*unmap_ring)(void *host, hmx_domid_t dom, void *va, uint32_t npages);
+
+    /*
+     * copy_from_guest - copy len bytes at guest address gaddr of domain dom
+     * (the address space the host's guests use for sendv buffers) to dst.
+     * Required.  Returns 0 or HMX_EFAULT.
+     */
+    int (*copy_from_guest)(void *host, hmx_domid_t dom, void *dst, uint64_t gaddr, uint32_t len);
+
+    /*
+     * policy - the mandatory access decision, taken on every register,
+     * send and query.  Optional (NULL: allow all).
+     * Returns 0 to allow; HMX_EACCES (or HMX_EPERM) to deny, with *reason
+     * pointing at a static string that says why (may be left NULL).
+     */
+    int (*policy)(void *host, const struct hmx_policy_query *q, const char **reason);
+
+    /* audit - told of every policy denial, with the verdict and reason. Optional. */
+    void (*audit)(void *host, const struct hmx_policy_query *q, int verdict, const char *reason);
+
+    /* signal - raise a notification in domain dom. Optional. */
+    void (*signal)(void *host, hmx_domid_t dom, enum hmx_signal_kind why);
+};
+
+/* Provider flags. */
+/* Allow rings whose partner is HMX_DOMID_ANY (Xen's argo-mac=permissive). */
+#define HMX_PROVIDER_ALLOW_WILDCARD 0x1u
+
+/* Domain flags. */
+#define HMX_DOMAIN_PRIVILEGED 0x1u /* the toolstack domain */
+
+/* Counters, per ring. */
+struct hmx_ring_stats {
+    uint64_t messages; /* messages written */
+    uint64_t bytes;    /* payload bytes written */
+    uint64_t eagain;   /* sends refused for lack of space */
+    uint32_t len;      /* data area length */
+    uint32_t space;    /* payload space free now */
+    uint32_t npending; /* senders waiting for space */
+    uint32_t pad;
+};
+
+struct hmx_prov_pending {
+    hmx_domid_t domain;
+    uint16_t pad;
+    uint32_t space;
+};
+
+/* One ring slot.  Fields are private to the provider. */
+struct hmx_prov_ring {
+    uint32_t in_use;
+    hmx_port_t port;
+    hmx_domid_t owner;
+    hmx_domid_t partner;
+    uint32_t npages;
+    void *va;
+    struct hmx_ring_writer w;
+    uint32_t npending;
+    struct hmx_prov_pending pending[HMX_PENDING_PER_RING_MAX];
+    struct hmx_ring_stats stats;
+};
+
+/* One domain slot.  Fields are private to the provider. */
+struct hmx_prov_domain {
+    uint32_t in_use;
+    hmx_domid_t id;
+    uint16_t pad;
+    uint32_t flags;
+    uint32_t ring_count;
+    uint64_t signals;
+};
+
+struct hmx_provider {
+    struct hmx_provider_hooks hooks;
+    struct hmx_prov_domain *domains;
+    struct hmx_prov_ring *rings;
+    uint32_t ndomains;
+    uint32_t nrings;
+    uint32_t flags;
+    uint32_t magic;
+    uint64_t denials; /* policy denials since init */
+};
+
+/* Declare slot storage for a provider named `name`. */
+#define HMX_PROVIDER_STORAGE(name, ndomains, nrings)        \
+    struct hmx_prov_domain name##_domains[(ndomains)];      \
+    struct hmx_prov_ring name##_rings[(nrings)]
+
+/*
+ * hmx_provider_init - set up a provider over the host's slot arrays.
+ * Returns: 0; HMX_EINVAL (NULL p/hooks/arrays, a required hook missing,
+ * zero slots, an unknown flag).
+ */
+int hmx_provider_init(struct hmx_provider *p, const struct hmx_provider_hooks *hooks,
+                      struct hmx_prov_domain *domains, uint32_t ndomains,
+                      struct hmx_prov_ring *rings, uint32_t nrings, uint32_t flags);
+
+/*
+ * hmx_provider_fini - unregister every ring (unmapping each) and forget all
+ * domains.
+ */
+void hmx_provider_fini(struct hmx_provider *p);
+
+/*
+ * hmx_provider_domain_add - make a domain known (Argo enabled for it).
+ * Returns: 0; HMX_EINVAL (a reserved id, >= 0x7FF0, or unknown flag);
+ * HMX_EEXIST; HMX_ENOMEM (no free domain slot).
+ */
+int hmx_provider_domain_add(struct hmx_provider *p, hmx_domid_t id, uint32_t flags);
+
+/*
+ * hmx_provider_domain_remove - tear a domain down: its rings are
+ * unregistered, rings registered for it as partner are unregistered too
+ * (as Xen does when a partner dies), and its pending wake-ups dropped.
+ * Returns: 0; HMX_ESRCH.
+ */
+int hmx_provider_domain_remove(struct hmx_provider *p, hmx_domid_t id);
+
+/*
+ * hmx_provider_register_ring - XEN_ARGO_OP_register_ring for caller.
+ * Returns: 0; HMX_ENODEV (caller unknown); HMX_EINVAL (bad len, npages not
+ * HMX_RING_NPAGES(len), non-zero pad, unknown flag, NULL pointers);
+ * HMX_EPERM (wildcard partner without HMX_PROVIDER_ALLOW_WILDCARD);
+ * HMX_ESRCH (partner unknown); HMX_EACCES (policy); HMX_ENOSPC (the domain
+ * has HMX_RINGS_PER_DOMAIN_MAX rings); HMX_EEXIST (with
+ * HMX_REGISTER_FAIL_EXIST, or a different len); HMX_ENOMEM (no free ring
+ * slot); the map_ring hook's error.
+ * Re-registering an existing ring with the same len replaces its mapping and
+ * keeps tx_ptr when the new memory's tx_ptr is valid.
+ */
+int hmx_provider_register_ring(struct hmx_provider *p, hmx_domid_t caller,
+                               const struct hmx_ring_reg *reg, const hmx_gfn_t *gfns,
+                               uint32_t npages, uint32_t flags);
+
+/*
+ * hmx_provider_unregister_ring - XEN_ARGO_OP_unregister_ring.
+ * Returns: 0; HMX_ENODEV; HMX_EINVAL (NULL, non-zero pad); HMX_ENOENT.
+ */
+int hmx_provider_unregister_ring(struct hmx_provider *p, hmx_domid_t caller,
+                                 const struct hmx_ring_unreg *unreg);
+
+/*
+ * hmx_provider_sendv - XEN_ARGO_OP_sendv: copy one message from caller's
+ * buffers into the ring that matches addr->dst (a ring registered for
+ * caller first, else a wildcard ring), then signal its owner.
+ * Returns: payload bytes; HMX_EINVAL (NULL addr, non-zero pad, niov >
+ * HMX_MAXIOV, iov NULL with niov > 0, an iov with a non-zero pad or longer
+ * than HMX_MSG_MAX); HMX_EPERM (src.domain is another domain); HMX_ENODEV;
+ * HMX_ESRCH (dst domain unknown); HMX_EACCES (policy); HMX_ECONNREFUSED
+ * (no matching ring); HMX_EMSGSIZE; HMX_EAGAIN (full: a wake-up for
+ * caller is queued, or HMX_EBUSY when the ring already has
+ * HMX_PENDING_PER_RING_MAX waiters); the copy hook's error.
+ */
+int hmx_provider_sendv(struct hmx_provider *p, hmx_domid_t caller, const struct hmx_send_addr *addr,
+                       const struct hmx_giov *iov, uint32_t niov, uint32_t message_type);
+
+/*
+ * hmx_provider_notify - XEN_ARGO_OP_notify: signal domains waiting for
+ * space in caller's rings that now have it, then answer n queries.
+ * Returns: 0; HMX_ENODEV; HMX_EINVAL (q NULL with n > 0); HMX_EACCES (n >
+ * HMX_NOTIFY_MAX, as Xen; or a destination denied by policy, which stops
+ * the walk at that query).
+ */
+int hmx_provider_notify(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q,
+                        uint32_t n);
+
+/*
+ * hmx_provider_ring_stats - counters of the ring (owner, port, partner).
+ * Returns: 0; HMX_EINVAL (NULL out); HMX_ENOENT.
+ */
+int hmx_provider_ring_stats(const struct hmx_provider *p, hmx_domid_t owner, hmx_port_t port,
+                            hmx_domid_t partner, struct hmx_ring_stats *out);
+
+/*
+ * hmx_provider_domain_signals - signals raised for a domain so far.
+ * Returns: the count, or 0 for an unknown domain.
+ */
+uint64_t hmx_provider_domain_signals(const struct hmx_provider *p, hmx_domid_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMX_PROVIDER_H */

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HMX ring: reader (the guest that owns the ring) and writer (the
+ * hypervisor side, or anything playing its part).
+ *
+ * Ring memory is a struct hmx_ring_hdr (64 bytes) followed by a data area of
+ * `len` bytes (a multiple of 16, HMX_RING_MIN_LEN..HMX_RING_MAX_LEN).  The
+ * writer appends messages at tx_ptr: a 16-byte struct hmx_msg_hdr, then the
+ * payload, then padding to the next 16-byte slot, wrapping at the end of the
+ * data area.  The reader consumes at rx_ptr.  One slot always stays free, so
+ * rx_ptr == tx_ptr means empty, never full.
+ *
+ * Trust.  Both sides treat the other's index as hostile:
+ *  - the reader keeps its own read cursor; it loads tx_ptr and every message
+ *    header exactly once per call, validates them against its own trusted
+ *    copy of `len`, and reports HMX_ECORRUPT rather than read out of bounds,
+ *    loop, or hand out part of a message;
+ *  - the writer keeps its own tx cursor and sanitises rx_ptr as Xen does.
+ * The shared indices are accessed with acquire/release ordering, so a reader
+ * never sees tx_ptr before the bytes it covers.
+ */
+#ifndef HMX_RING_H
+#define HMX_RING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hmx/wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A buffer in this address space (used by the API and the ring writer). */
+struct hmx_iov {
+    const void *base;
+    size_t len;
+};
+
+/* What the reader knows of one message. */
+struct hmx_msg_info {
+    struct hmx_addr source; /* sender, as written by the hypervisor */
+    uint32_t message_type;
+    uint32_t len;           /* payload bytes */
+};
+
+/*
+ * hmx_ring_len_for - the data-area length that fits in mem_size bytes of
+ * ring memory (header included), capped at HMX_RING_MAX_LEN.
+ * Returns: the length (a multiple of 16), or 0 if mem_size is too small.
+ */
+uint32_t hmx_ring_len_for(size_t mem_size);
+
+/*
+ * hmx_ring_valid_len - whether len is a data-area length Xen accepts.
+ * Returns: 1 if HMX_RING_MIN_LEN <= len <= HMX_RING_MAX_LEN and len % 16 == 0,
+ * else 0.
+ */
+int hmx_ring_valid_len(uint32_t len);
+
+/* ---- Reader (guest side) --------------------------------------------- */
+
+struct hmx_ring_reader {
+    struct hmx_ring_hdr *hdr; /* shared */
+    const uint8_t *data;      /* shared, len bytes */
+    uint32_t len;             /* trusted: the length we registered */
+    uint32_t rx;              /* trusted: our read cursor */
+};
+
+/*
+ * hmx_ring_reader_init - attach a reader to ring memory.
+ * mem: 16-byte aligned, HMX_RING_HDR_SIZE + len bytes.
+ * reset: non-zero for a fresh ring: rx_ptr and tx_ptr are set to 0 and the
+ *        reserved bytes cleared.  Zero to adopt an existing ring: the cursor
+ *        starts at the shared rx_ptr, which must be valid.
+ * Returns: 0; HMX_EINVAL for a NULL or misaligned mem or an invalid len;
+ * HMX_ECORRUPT when adopting a ring whose rx_ptr is invalid.
+ */
+int hmx_ring_reader_init(struct hmx_ring_reader *r, void *mem, uint32_t len, int reset);
+
+/*
+ * hmx_ring_peek - describe the next message without consuming it.
+ * Returns: the payload length (>= 0) with *info filled; HMX_EAGAIN if the
+ * ring is empty; HMX_ECORRUPT if tx_ptr or the header is invalid.
+ */
+int hmx_ring_peek(const struct hmx_ring_reader *r, struct hmx_msg_info *info);
+
+/*
+ * hmx_ring_recv - copy out the next message's payload and consume it.
+ * buf may be NULL when cap is 0.  info may be NULL.
+ * Returns: the payload length (>= 0); HMX_EAGAIN if empty; HMX_ENOBUFS if the
+ * payload is longer than cap (nothing consumed, *info tells the length);
+ * HMX_ECORRUPT if tx_ptr or the header is invalid (nothing consumed).
+ */
+int hmx_ring_recv(struct hmx_ring_reader *r, void *buf, size_t cap, struct hmx_msg_info *info);
+
+/*
+ * hmx_ring_recv_iov - as hmx_ring_recv, scattering the payload over iov.
+ * Returns: as hmx_ring_recv; HMX_EINVAL for niov > 0 with a NULL iov.
+ */
+int hmx_ring_recv_iov(struct hmx_ring_reader *r, const struct hmx_iov *iov, unsigned niov,
+                      struct hmx_msg_info *info);
+
+/*
+ * hmx_ring_skip - consume the next message without copying it.
+ * Returns: its payload length; HMX_EAGAIN if empty; HMX_ECORRUPT.
+ */
+int hmx_ring_skip(struct hmx_ring_reader *r);
+
+/*
+ * hmx_ring_pending - bytes written but not yet consumed (headers and padding
+ * included).
+ * Returns: 0..len-16; HMX_ECORRUPT if tx_ptr is invalid.
+ */
+int hmx_ring_pending(const struct hmx_ring_reader *r);
+
+/* ---- Writer (hypervisor side) ---------------------------------------- */
+
+struct hmx_ring_writer {
+    struct hmx_ring_hdr *hdr; /* shared */
+    uint8_t *data;            /* shared, len bytes */
+    uint32_t len;             /* trusted */
+    uint32_t tx;              /* trusted: our write cursor */
+};
+
+/*
+ * Copy len bytes of a source buffer, starting off bytes into it, to dst.
+ * The writer calls it once or twice per buffer (twice across the wrap).
+ * Returns 0, or a negative HMX_E* code (typically HMX_EFAULT) that aborts
+ * the write with nothing published.
+ */
+typedef int (*hmx_ring_copy_fn)(void *arg, void *dst, const struct hmx_giov *src, uint32_t off,
+                                uint32_t len);
+
+/*
+ * hmx_ring_writer_init - attach a writer to ring memory of data length len.
+ * Adopts the shared tx_ptr when it is valid; otherwise (as Xen does on
+ * registration) restarts at rx_ptr rounded up to a slot, and publishes it.
+ * Returns: 0; HMX_EINVAL for a NULL or misaligned mem or an invalid len.
+ */
+int hmx_ring_writer_init(struct hmx_ring_writer *w, void *mem, uint32_t len);
+
+/*
+ * hmx_ring_writer_space - the largest payload that fits right now (Xen's
+ * ringbuf_payload_space).  Reads rx_ptr once.
+ */
+uint32_t hmx_ring_writer_space(const struct hmx_ring_writer *w);
+
+/*
+ * hmx_ring_writer_empty - whether the reader has consumed everything.
+ */
+int hmx_ring_writer_empty(const struct hmx_ring_writer *w);
+
+/*
+ * hmx_ring_write_giov - append one message made of niov source buffers.
+ * Each buffer is copied with copy(arg, ...); tx_ptr is published (release)
+ * only after every byte is in place, so a failed copy publishes nothing.
+ * Returns: payload bytes written; HMX_EINVAL (NULL/invalid iov, non-zero pad,
+ * a buffer longer than HMX_MSG_MAX); HMX_EMSGSIZE (total longer than
+ * HMX_MSG_MAX or than the ring can ever hold); HMX_EAGAIN (does not fit
+ * now); or the copy function's error.
+ */
+int hmx_ring_write_giov(struct hmx_ring_writer *w, const struct hmx_addr *source,
+                        uint32_t message_type, const struct hmx_giov *iov, unsigned niov,
+                        hmx_ring_copy_fn copy, void *arg);
+
+/*
+ * hmx_ring_write - append one message from buffers in this address space.
+ * Returns: as hmx_ring_write_giov.
+ */
+int hmx_ring_write(struct hmx_ring_writer *w, const struct hmx_addr *source, uint32_t message_type,
+                   const struct hmx_iov *iov, unsigned niov);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMX_RING_H */

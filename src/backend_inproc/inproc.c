@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * In-process backend: each context speaks as one domain of a reference
+ * provider that lives in the same address space.  No trap, no marshalling
+ * beyond turning pointers into guest addresses: this is the built-in
+ * default, and the baseline every other mechanism is measured against.
+ */
+#include "hmx/inproc.h"
+#include "hmx_env.h"
+
+struct inproc_priv {
+    struct hmx_provider *provider;
+    hmx_domid_t domid;
+};
+
+_Static_assert(sizeof(struct inproc_priv) <= HMX_CTX_PRIV_SIZE, "inproc private state fits");
+
+static struct inproc_priv *priv(struct hmx_ctx *ctx)
+{
+    return (struct inproc_priv *)(void *)ctx->priv.u64;
+}
+
+static int inproc_open(struct hmx_ctx *ctx, const void *config)
+{
+    const struct hmx_inproc_config *cfg = config;
+    struct inproc_priv *pv = priv(ctx);
+
+    if (cfg == NULL || cfg->provider == NULL)
+        return HMX_EINVAL;
+    pv->provider = cfg->provider;
+    pv->domid = cfg->domid;
+    ctx->features = 0;
+    return 0;
+}
+
+static int inproc_register(struct hmx_ctx *ctx, const struct hmx_ring_reg *reg,
+                           const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_register_ring(pv->provider, pv->domid, reg, gfns, npages, flags);
+}
+
+static int inproc_unregister(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_unregister_ring(pv->provider, pv->domid, unreg);
+}
+
+static int inproc_sendv(struct hmx_ctx *ctx, const struct hmx_send_addr *addr,
+                        const struct hmx_iov *iov, unsigned niov, uint32_t message_type)
+{
+    struct inproc_priv *pv = priv(ctx);
+    struct hmx_giov g[HMX_MAXIOV];
+    unsigned i;
+
+    for (i = 0; i < niov; i++) { /* niov <= HMX_MAXIOV: checked by the API */
+        g[i].gaddr = (uint64_t)(uintptr_t)iov[i].base;
+        g[i].len = (uint32_t)iov[i].len;
+        g[i].pad = 0;
+    }
+    return hmx_provider_sendv(pv->provider, pv->domid, addr, g, niov, message_type);
+}
+
+static int inproc_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_notify(pv->provider, pv->domid, q, n);
+}
+
+const struct hmx_backend_ops hmx_backend_inproc = {
+    .name = "inproc",
+    .mechanism = HMX_MECH_INPROC,
+    .priv_size = sizeof(struct inproc_priv),
+    .open = inproc_open,
+    .close = NULL,
+    .register_ring = inproc_register,
+    .unregister_ring = inproc_unregister,
+    .sendv = inproc_sendv,
+    .notify = inproc_notify,
+};
+
+/* ---- host hooks for a provider whose domains share this address space -- */
+
+static int local_map_ring(void *host, hmx_domid_t dom, const hmx_gfn_t *gfns, uint32_t npages,
+                          void **va)
+{
+    uint32_t i;
+
+    (void)host;
+    (void)dom;
+    if (npages == 0 || gfns[0] > (UINTPTR_MAX >> HMX_FRAME_SHIFT))
+        return HMX_EFAULT;
+    for (i = 1; i < npages; i++)
+        if (gfns[i] != gfns[0] + i)
+            return HMX_EFAULT; /* frames must be contiguous here */
+    *va = (void *)(uintptr_t)(gfns[0] << HMX_FRAME_SHIFT);
+    return 0;
+}
+
+static int local_copy_from_guest(void *host, hmx_domid_t dom, void *dst, uint64_t gaddr,
+                                 uint32_t len)
+{
+    (void)host;
+    (void)dom;
+    if (gaddr == 0 || gaddr > UINTPTR_MAX - len)
+        return HMX_EFAULT;
+    hmx_env_memcpy(dst, (const void *)(uintptr_t)gaddr, len);
+    return 0;
+}
+
+void hmx_inproc_hooks(struct hmx_provider_hooks *hooks, void *host)
+{
+    hmx_env_memset(hooks, 0, sizeof(*hooks));
+    hooks->host = host;
+    hooks->map_ring = local_map_ring;
+    hooks->copy_from_guest = local_copy_from_guest;
+}
