@@ -146,11 +146,21 @@ int hmx_ring_peek(const struct hmx_ring_reader *r, struct hmx_msg_info *info)
 
 int hmx_ring_recv(struct hmx_ring_reader *r, void *buf, size_t cap, struct hmx_msg_info *info)
 {
-    struct hmx_iov iov;
+    struct next_msg m;
+    int rc;
 
-    iov.base = buf;
-    iov.len = cap;
-    return hmx_ring_recv_iov(r, &iov, 1, info);
+    if (buf == NULL && cap != 0)
+        return HMX_EINVAL;
+    rc = next_message(r, &m);
+    if (rc < 0)
+        return rc;
+    if (info != NULL)
+        *info = m.info;
+    if (m.payload_len > cap)
+        return HMX_ENOBUFS;
+    copy_out(r, &m, 0, buf, m.payload_len);
+    consume(r, &m);
+    return (int)m.payload_len;
 }
 
 int hmx_ring_recv_iov(struct hmx_ring_reader *r, const struct hmx_iov *iov, unsigned niov,

@@ -67,31 +67,45 @@ int hmx_ring_writer_empty(const struct hmx_ring_writer *w)
     return sanitized_rx(w) == w->tx;
 }
 
-/* Copy len bytes at data offset `at` from a source buffer, across the wrap. */
-static int put(struct hmx_ring_writer *w, uint32_t *at, const struct hmx_giov *src, uint32_t len,
-               hmx_ring_copy_fn copy, void *arg)
+/* Whether a message of total payload bytes can be written now. */
+static int reserve(const struct hmx_ring_writer *w, uint32_t total)
 {
-    uint32_t first = w->len - *at;
-    int rc;
-
-    if (first > len)
-        first = len;
-    rc = copy(arg, w->data + *at, src, 0, first);
-    if (rc == 0 && len > first)
-        rc = copy(arg, w->data, src, first, len - first);
-    if (rc < 0)
-        return rc;
-    *at += len;
-    if (*at >= w->len)
-        *at -= w->len;
+    if (w->len <= HMX_MSG_HDR_SIZE + HMX_SLOT_ROUNDUP(total))
+        return HMX_EMSGSIZE;
+    if (HMX_SLOT_ROUNDUP(total) + HMX_MSG_HDR_SIZE >= free_bytes(w, sanitized_rx(w)))
+        return HMX_EAGAIN;
     return 0;
+}
+
+/* Write the header at tx (slot aligned: it never straddles the end) and
+ * return the offset where the payload starts. */
+static uint32_t put_header(struct hmx_ring_writer *w, const struct hmx_addr *source,
+                           uint32_t message_type, uint32_t total)
+{
+    struct hmx_msg_hdr mh;
+    uint32_t at = w->tx + HMX_MSG_HDR_SIZE;
+
+    mh.len = total + HMX_MSG_HDR_SIZE;
+    mh.source = *source;
+    mh.message_type = message_type;
+    hmx_env_memcpy(w->data + w->tx, &mh, sizeof(mh));
+    return at >= w->len ? at - w->len : at;
+}
+
+/* Make the message visible: round to a slot, then release tx_ptr. */
+static void publish(struct hmx_ring_writer *w, uint32_t at)
+{
+    at = HMX_SLOT_ROUNDUP(at);
+    if (at >= w->len)
+        at -= w->len;
+    w->tx = at;
+    hmx_env_store_release_u32(&w->hdr->tx_ptr, at);
 }
 
 int hmx_ring_write_giov(struct hmx_ring_writer *w, const struct hmx_addr *source,
                         uint32_t message_type, const struct hmx_giov *iov, unsigned niov,
                         hmx_ring_copy_fn copy, void *arg)
 {
-    struct hmx_msg_hdr mh;
     uint32_t total = 0, at, i;
     int rc;
 
@@ -105,57 +119,69 @@ int hmx_ring_write_giov(struct hmx_ring_writer *w, const struct hmx_addr *source
         if (total > HMX_MSG_MAX)
             return HMX_EMSGSIZE;
     }
-    if (w->len <= HMX_MSG_HDR_SIZE + HMX_SLOT_ROUNDUP(total))
-        return HMX_EMSGSIZE;
-    if (HMX_SLOT_ROUNDUP(total) + HMX_MSG_HDR_SIZE >= free_bytes(w, sanitized_rx(w)))
-        return HMX_EAGAIN;
+    rc = reserve(w, total);
+    if (rc < 0)
+        return rc;
 
-    mh.len = total + HMX_MSG_HDR_SIZE;
-    mh.source = *source;
-    mh.message_type = message_type;
-    /* tx is slot aligned: the header never straddles the end. */
-    hmx_env_memcpy(w->data + w->tx, &mh, sizeof(mh));
-    at = w->tx + HMX_MSG_HDR_SIZE;
-    if (at >= w->len)
-        at -= w->len;
-
+    at = put_header(w, source, message_type, total);
     for (i = 0; i < niov; i++) {
-        if (iov[i].len == 0)
+        uint32_t len = iov[i].len, first = w->len - at;
+
+        if (len == 0)
             continue;
-        rc = put(w, &at, &iov[i], iov[i].len, copy, arg);
-        if (rc < 0)
-            return rc; /* tx_ptr untouched: the partial message is invisible */
+        if (first > len)
+            first = len;
+        rc = copy(arg, w->data + at, &iov[i], 0, first);
+        if (rc == 0 && len > first)
+            rc = copy(arg, w->data, &iov[i], first, len - first);
+        if (rc != 0)
+            return rc < 0 ? rc : HMX_EFAULT; /* tx_ptr untouched: nothing published */
+        at += len;
+        if (at >= w->len)
+            at -= w->len;
     }
-
-    at = HMX_SLOT_ROUNDUP(at);
-    if (at >= w->len)
-        at -= w->len;
-    w->tx = at;
-    hmx_env_store_release_u32(&w->hdr->tx_ptr, at);
+    publish(w, at);
     return (int)total;
-}
-
-static int copy_local(void *arg, void *dst, const struct hmx_giov *src, uint32_t off, uint32_t len)
-{
-    (void)arg;
-    hmx_env_memcpy(dst, (const uint8_t *)(uintptr_t)src->gaddr + off, len);
-    return 0;
 }
 
 int hmx_ring_write(struct hmx_ring_writer *w, const struct hmx_addr *source, uint32_t message_type,
                    const struct hmx_iov *iov, unsigned niov)
 {
-    struct hmx_giov g[HMX_MAXIOV];
-    unsigned i;
+    uint32_t total = 0, at, i;
+    int rc;
 
-    if ((niov > 0 && iov == NULL) || niov > HMX_MAXIOV)
+    if (w == NULL || w->hdr == NULL || source == NULL || (niov > 0 && iov == NULL) ||
+        niov > HMX_MAXIOV)
         return HMX_EINVAL;
     for (i = 0; i < niov; i++) {
         if ((iov[i].base == NULL && iov[i].len != 0) || iov[i].len > HMX_MSG_MAX)
             return HMX_EINVAL;
-        g[i].gaddr = (uint64_t)(uintptr_t)iov[i].base;
-        g[i].len = (uint32_t)iov[i].len;
-        g[i].pad = 0;
+        total += (uint32_t)iov[i].len;
+        if (total > HMX_MSG_MAX)
+            return HMX_EMSGSIZE;
     }
-    return hmx_ring_write_giov(w, source, message_type, g, niov, copy_local, NULL);
+    rc = reserve(w, total);
+    if (rc < 0)
+        return rc;
+
+    /* The same steps as hmx_ring_write_giov with plain memcpy: this is the
+     * path of every in-memory writer, so it avoids the indirect call. */
+    at = put_header(w, source, message_type, total);
+    for (i = 0; i < niov; i++) {
+        const uint8_t *src = iov[i].base;
+        uint32_t len = (uint32_t)iov[i].len, first = w->len - at;
+
+        if (len == 0)
+            continue;
+        if (first > len)
+            first = len;
+        hmx_env_memcpy(w->data + at, src, first);
+        if (len > first)
+            hmx_env_memcpy(w->data, src + first, len - first);
+        at += len;
+        if (at >= w->len)
+            at -= w->len;
+    }
+    publish(w, at);
+    return (int)total;
 }
