@@ -112,7 +112,8 @@ static int pending_requeue(struct hmx_prov_ring *r, hmx_domid_t dom, uint32_t sp
     int i = pending_find(r, dom);
 
     if (i >= 0) {
-        r->pending[i].space = space;
+        if (r->pending[i].space < space) /* as Xen: wait for the larger size */
+            r->pending[i].space = space;
         return 0;
     }
     if (r->npending >= HMX_PENDING_PER_RING_MAX)
@@ -144,6 +145,8 @@ static void wake_waiters(struct hmx_provider *p, hmx_domid_t dom)
         if (!r->in_use || r->owner != dom || r->npending == 0)
             continue;
         space = hmx_ring_writer_space(&r->w);
+        if (space == 0)
+            continue; /* as Xen's notify_ring: no room, nobody to wake */
         for (j = 0; j < r->npending;) {
             if (space >= r->pending[j].space) {
                 hmx_domid_t waiter = r->pending[j].domain;
@@ -431,16 +434,19 @@ static int answer_query(struct hmx_provider *p, hmx_domid_t caller, struct hmx_r
     uint32_t space, max;
     int rc;
 
-    q->flags = 0;
-    if (find_domain(p, q->ring.domain) == NULL)
-        return 0; /* no such domain: the ring does not exist */
+    if (find_domain(p, q->ring.domain) == NULL) {
+        q->flags = 0; /* no such domain: the ring does not exist */
+        return 0;
+    }
     src.port = 0;
     src.domain = caller;
     src.pad = 0;
-    /* Say nothing of rings the caller may not send to. */
+    /* Say nothing of rings the caller may not send to: as Xen, a denied
+     * entry is left as the caller wrote it. */
     rc = policy_check(p, HMX_POLICY_QUERY, caller, &src, &q->ring);
     if (rc < 0)
         return rc;
+    q->flags = 0;
     r = match_ring(p, q->ring.domain, q->ring.port, caller);
     if (r == NULL)
         return 0;

@@ -110,6 +110,8 @@ static void copy_out(const struct hmx_ring_reader *r, const struct next_msg *m, 
     uint32_t off = m->payload_off + skip;
     uint32_t first;
 
+    if (n == 0)
+        return; /* dst may be NULL: memcpy(NULL, p, 0) is undefined */
     if (off >= r->len)
         off -= r->len;
     first = r->len - off;
