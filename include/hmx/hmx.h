@@ -51,6 +51,9 @@ enum hmx_mechanism {
     HMX_MECH_MOCK = 15           /* test doubles */
 };
 
+/* A set of mechanisms: bit n stands for enum hmx_mechanism n. */
+#define HMX_MECH_BIT(m) (1u << (m))
+
 /* Bytes of backend-private storage inside a context. */
 #define HMX_CTX_PRIV_SIZE 256u
 

@@ -29,7 +29,7 @@ extern const struct hmx_backend_ops hmx_backend_inproc;
 /*
  * hmx_inproc_hooks - fill hooks for a provider whose domains all live in
  * this process: map_ring accepts frame lists that are contiguous in this
- * address space, copy_from_guest reads this address space.  policy, audit
+ * address space, copy_from_guest and copy_to_guest use this address space.  policy, audit
  * and signal are left NULL for the caller to set.
  */
 void hmx_inproc_hooks(struct hmx_provider_hooks *hooks, void *host);

@@ -78,6 +78,13 @@ struct hmx_provider_hooks {
     int (*copy_from_guest)(void *host, hmx_domid_t dom, void *dst, uint64_t gaddr, uint32_t len);
 
     /*
+     * copy_to_guest - the reverse, for the answers of hmx_provider_call.
+     * Optional (needed only by hosts that use hmx_provider_call).
+     * Returns 0 or HMX_EFAULT.
+     */
+    int (*copy_to_guest)(void *host, hmx_domid_t dom, uint64_t gaddr, const void *src, uint32_t len);
+
+    /*
      * policy - the mandatory access decision, taken on every register,
      * send and query.  Optional (NULL: allow all).
      * Returns 0 to allow; HMX_EACCES (or HMX_EPERM) to deny, with *reason
@@ -233,6 +240,21 @@ int hmx_provider_sendv(struct hmx_provider *p, hmx_domid_t caller, const struct 
  */
 int hmx_provider_notify(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q,
                         uint32_t n);
+
+/*
+ * hmx_provider_call - perform one HMX call (hmx/mech.h) whose arguments
+ * name structures in caller's guest memory: the decoder a host uses to
+ * serve the agnostic mechanisms (MSR, CPUID, SMCCC).  Structures are read
+ * with copy_from_guest and answers written with copy_to_guest; gfn_scratch
+ * (gfn_scratch_len entries, the host's) receives a register call's frame
+ * list.  Argument checks are Xen's do_argo_op's.
+ * Returns: the operation's result; HMX_EOPNOTSUPP (unknown op); HMX_EINVAL
+ * (non-zero unused arguments, a count or type beyond 32 bits, a frame list
+ * longer than the scratch); HMX_EFAULT (unreadable or unwritable memory,
+ * or no copy_to_guest hook for a notify with queries).
+ */
+int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, const uint64_t a[4],
+                      hmx_gfn_t *gfn_scratch, uint32_t gfn_scratch_len);
 
 /*
  * hmx_provider_ring_stats - counters of the ring (owner, port, partner).

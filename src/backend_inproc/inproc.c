@@ -111,10 +111,22 @@ static int local_copy_from_guest(void *host, hmx_domid_t dom, void *dst, uint64_
     return 0;
 }
 
+static int local_copy_to_guest(void *host, hmx_domid_t dom, uint64_t gaddr, const void *src,
+                               uint32_t len)
+{
+    (void)host;
+    (void)dom;
+    if (gaddr == 0 || gaddr > UINTPTR_MAX - len)
+        return HMX_EFAULT;
+    hmx_env_memcpy((void *)(uintptr_t)gaddr, src, len);
+    return 0;
+}
+
 void hmx_inproc_hooks(struct hmx_provider_hooks *hooks, void *host)
 {
     hmx_env_memset(hooks, 0, sizeof(*hooks));
     hooks->host = host;
     hooks->map_ring = local_map_ring;
     hooks->copy_from_guest = local_copy_from_guest;
+    hooks->copy_to_guest = local_copy_to_guest;
 }

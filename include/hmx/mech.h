@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The call that every HMX mechanism carries, and how x86 guests discover it.
+ *
+ * An HMX call is five words, as Xen's argo_op: an operation number and four
+ * arguments whose meaning is the same on every mechanism (Xen hypercall,
+ * MSR block, CPUID call, SMCCC).  Only two things differ between
+ * mechanisms: the instruction that traps, and the address space of the
+ * addresses in the arguments:
+ *   - Xen hypercall: this domain's virtual addresses (Xen walks the guest's
+ *     page tables), as in Xen's public/argo.h;
+ *   - the agnostic mechanisms (MSR, CPUID, SMCCC): guest-physical
+ *     addresses, so a hypervisor never has to walk guest page tables.
+ *
+ * Operations (arguments as Xen's):
+ *   HMX_OP_REGISTER_RING   a1 = struct hmx_ring_reg *, a2 = hmx_gfn_t[],
+ *                          a3 = npages, a4 = flags
+ *   HMX_OP_UNREGISTER_RING a1 = struct hmx_ring_unreg *, a2 = a3 = a4 = 0
+ *   HMX_OP_SENDV           a1 = struct hmx_send_addr *, a2 = struct hmx_giov[],
+ *                          a3 = niov, a4 = message type
+ *   HMX_OP_NOTIFY          a1 = ring data (struct hmx_ring_data_hdr followed
+ *                          by nent struct hmx_ring_query) or 0, a2..a4 = 0
+ * Result: >= 0 (sendv: payload bytes), or a negative HMX_E* value.
+ */
+#ifndef HMX_MECH_H
+#define HMX_MECH_H
+
+#include <stdint.h>
+
+#include "hmx/hmx.h"
+#include "hmx/wire.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Operation numbers: Xen's XEN_ARGO_OP_* for 1..4; 5..15 stay reserved for
+ * Xen; HMX extensions start at 16. */
+#define HMX_OP_REGISTER_RING 1u
+#define HMX_OP_UNREGISTER_RING 2u
+#define HMX_OP_SENDV 3u
+#define HMX_OP_NOTIFY 4u
+
+/*
+ * The call block of the memory-based mechanisms (MSR): 64 bytes, 64-byte
+ * aligned, in guest memory.  The guest fills op and arg, zeroes the rest,
+ * and traps once with the block's guest-physical address; the hypervisor
+ * performs the call and stores the result in ret before the trap returns.
+ */
+struct hmx_call_block {
+    uint32_t op;
+    uint32_t flags;  /* zero */
+    int64_t ret;     /* out */
+    uint64_t arg[4];
+    uint64_t reserved[2]; /* zero */
+};
+
+/*
+ * x86 discovery block: a range of hypervisor CPUID leaves at base B (one of
+ * 0x40000000 + k * 0x100), found by its signature.
+ *   B + 0  EAX: largest leaf of the block; EBX, ECX, EDX: "HMXHMXHMXHMX"
+ *   B + 1  EAX: interface version (major << 16 | minor)
+ *          EBX: mechanisms offered (HMX_MECH_BIT of enum hmx_mechanism)
+ *          ECX: feature bits, low half; EDX: feature bits, high half
+ *   B + 0x10 + n   parameters of mechanism n (present when EAX of B
+ *                  reaches it):
+ *          MSR   (n = 3): EAX = MSR index of the call register
+ *          CPUID (n = 4): EAX = the call leaf
+ * A guest ignores mechanisms and feature bits it does not know.
+ */
+#define HMX_CPUID_SIG_EBX 0x48584d48u /* "HMXH" */
+#define HMX_CPUID_SIG_ECX 0x4d48584du /* "MXHM" */
+#define HMX_CPUID_SIG_EDX 0x584d4858u /* "XHMX" */
+#define HMX_CPUID_LEAF_INFO 1u
+#define HMX_CPUID_LEAF_MECH(n) (0x10u + (n))
+#define HMX_INTERFACE_VERSION 0x00010000u /* 1.0 */
+
+/* Default MSR of the call register: free in every known hypervisor's use
+ * of the 0x40000000 range; a hypervisor may move it (leaf B + 0x13). */
+#define HMX_MSR_CALL_DEFAULT 0x400000E0u
+
+HMX__WIRE_ASSERT(sizeof(struct hmx_call_block) == 64, "call block is 64 bytes");
+HMX__WIRE_ASSERT(offsetof(struct hmx_call_block, ret) == 8, "call.ret at 8");
+HMX__WIRE_ASSERT(offsetof(struct hmx_call_block, arg) == 16, "call.arg at 16");
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HMX_MECH_H */

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Marshalling of the four HMX operations into the five-word HMX call, shared
+ * by every trapping backend (Xen hypercall, MSR, CPUID, SMCCC).
+ *
+ * A backend supplies a staging area the hypervisor can read, the address
+ * the hypervisor knows that area by, whether addresses it passes are
+ * virtual (Xen) or guest-physical (the agnostic mechanisms), and its trap.
+ * Everything else - where each structure goes, how buffers are named, how
+ * long query lists are split - is decided here once.
+ */
+#ifndef HMX_CORE_MARSHAL_H
+#define HMX_CORE_MARSHAL_H
+
+#include "hmx/hmx.h"
+#include "hmx/mech.h"
+
+/* One trap: op and a[0..3]; returns the decoded result or HMX_E*. */
+typedef int (*hmx_trap_fn)(void *trap_ctx, uint32_t op, const uint64_t a[4]);
+
+struct hmx_marshal {
+    const struct hmx_env *env; /* address translation (physical mode) */
+    int physical;              /* 1: addresses are guest-physical */
+    uint8_t *area;             /* staging memory, 16-byte aligned */
+    uint64_t area_addr;        /* the area's address as the hypervisor sees it */
+    uint32_t area_size;        /* >= HMX_MARSHAL_AREA_MIN */
+    hmx_trap_fn trap;
+    void *trap_ctx;
+};
+
+/* Smallest staging area: a send (16 + 8 iovs) or a few queries. */
+#define HMX_MARSHAL_AREA_MIN 256u
+
+/* Translate a virtual address into the mechanism's address space. */
+int hmx_marshal_addr(const struct hmx_marshal *m, const void *va, uint64_t *out);
+
+int hmx_marshal_register(const struct hmx_marshal *m, const struct hmx_ring_reg *reg,
+                         const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
+int hmx_marshal_unregister(const struct hmx_marshal *m, const struct hmx_ring_unreg *unreg);
+int hmx_marshal_sendv(const struct hmx_marshal *m, const struct hmx_send_addr *addr,
+                      const struct hmx_iov *iov, unsigned niov, uint32_t message_type);
+int hmx_marshal_notify(const struct hmx_marshal *m, struct hmx_ring_query *q, unsigned n);
+
+/*
+ * Backends built on this marshalling begin their private state (ctx->priv)
+ * with a struct hmx_marshal_backend and use the hmx_mb_* functions as their
+ * four operations: each call sets up a struct hmx_marshal through setup()
+ * and marshals.  stack_area (HMX_MARSHAL_STACK_AREA bytes, on the caller's
+ * stack) serves backends whose hypervisor reads virtual addresses.
+ */
+struct hmx_marshal_backend {
+    void (*setup)(struct hmx_ctx *ctx, struct hmx_marshal *m, uint8_t *stack_area);
+};
+
+#define HMX_MARSHAL_STACK_AREA 512u
+
+int hmx_mb_register(struct hmx_ctx *ctx, const struct hmx_ring_reg *reg, const hmx_gfn_t *gfns,
+                    uint32_t npages, uint32_t flags);
+int hmx_mb_unregister(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg);
+int hmx_mb_sendv(struct hmx_ctx *ctx, const struct hmx_send_addr *addr, const struct hmx_iov *iov,
+                 unsigned niov, uint32_t message_type);
+int hmx_mb_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
+
+#endif

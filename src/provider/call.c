@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hmx_provider_call: decode an HMX call whose arguments point into guest
+ * memory, for hosts serving the agnostic mechanisms.  The argument checks
+ * mirror Xen's do_argo_op, so the same call fails the same way on both.
+ */
+#include "hmx/mech.h"
+#include "hmx/provider.h"
+#include "hmx_env.h"
+
+/* Queries decoded per provider call: bounded stack use. */
+#define QUERY_CHUNK 16u
+
+static int read_guest(struct hmx_provider *p, hmx_domid_t dom, void *dst, uint64_t gaddr,
+                      uint32_t len)
+{
+    int rc = p->hooks.copy_from_guest(p->hooks.host, dom, dst, gaddr, len);
+
+    return rc == 0 ? 0 : HMX_EFAULT;
+}
+
+static int call_register(struct hmx_provider *p, hmx_domid_t caller, const uint64_t a[4],
+                         hmx_gfn_t *scratch, uint32_t scratch_len)
+{
+    struct hmx_ring_reg reg;
+    int rc;
+
+    if (a[2] > HMX_RING_NPAGES(HMX_RING_MAX_LEN) || a[3] > UINT32_MAX)
+        return HMX_EINVAL;
+    if (a[2] > scratch_len || scratch == NULL)
+        return HMX_EINVAL;
+    rc = read_guest(p, caller, &reg, a[0], sizeof(reg));
+    if (rc == 0 && a[2] > 0)
+        rc = read_guest(p, caller, scratch, a[1], (uint32_t)a[2] * (uint32_t)sizeof(hmx_gfn_t));
+    if (rc < 0)
+        return rc;
+    return hmx_provider_register_ring(p, caller, &reg, scratch, (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+static int call_unregister(struct hmx_provider *p, hmx_domid_t caller, const uint64_t a[4])
+{
+    struct hmx_ring_unreg unreg;
+    int rc;
+
+    if (a[1] != 0 || a[2] != 0 || a[3] != 0)
+        return HMX_EINVAL;
+    rc = read_guest(p, caller, &unreg, a[0], sizeof(unreg));
+    return rc < 0 ? rc : hmx_provider_unregister_ring(p, caller, &unreg);
+}
+
+static int call_sendv(struct hmx_provider *p, hmx_domid_t caller, const uint64_t a[4])
+{
+    struct hmx_send_addr addr;
+    struct hmx_giov iov[HMX_MAXIOV];
+    int rc;
+
+    rc = read_guest(p, caller, &addr, a[0], sizeof(addr));
+    if (rc < 0)
+        return rc;
+    if (a[2] > HMX_MAXIOV || a[3] > UINT32_MAX)
+        return HMX_EINVAL;
+    if (a[2] > 0) {
+        rc = read_guest(p, caller, iov, a[1], (uint32_t)a[2] * (uint32_t)sizeof(iov[0]));
+        if (rc < 0)
+            return rc;
+    }
+    return hmx_provider_sendv(p, caller, &addr, iov, (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+static int call_notify(struct hmx_provider *p, hmx_domid_t caller, const uint64_t a[4])
+{
+    struct hmx_ring_query q[QUERY_CHUNK];
+    struct hmx_ring_data_hdr hdr;
+    uint64_t ent;
+    uint32_t done = 0, i;
+    int rc;
+
+    if (a[1] != 0 || a[2] != 0 || a[3] != 0)
+        return HMX_EINVAL;
+    if (a[0] == 0)
+        return hmx_provider_notify(p, caller, NULL, 0);
+    rc = read_guest(p, caller, &hdr, a[0], sizeof(hdr));
+    if (rc < 0)
+        return rc;
+    if (hdr.nent > HMX_NOTIFY_MAX)
+        return hmx_provider_notify(p, caller, q, hdr.nent); /* Xen's EACCES */
+    if (hdr.nent == 0)
+        return hmx_provider_notify(p, caller, NULL, 0);
+    if (p->hooks.copy_to_guest == NULL)
+        return HMX_EFAULT;
+    ent = a[0] + sizeof(hdr);
+    while (done < hdr.nent) {
+        uint32_t k = hdr.nent - done < QUERY_CHUNK ? hdr.nent - done : QUERY_CHUNK;
+
+        rc = read_guest(p, caller, q, ent, k * (uint32_t)sizeof(q[0]));
+        if (rc < 0)
+            return rc;
+        rc = hmx_provider_notify(p, caller, q, k);
+        /* Xen writes back only flags and max_message_size, entry by entry. */
+        for (i = 0; i < k && rc == 0; i++) {
+            uint64_t at = ent + (uint64_t)i * sizeof(q[0]);
+
+            if (p->hooks.copy_to_guest(p->hooks.host, caller, at + 8, &q[i].flags, 2) != 0 ||
+                p->hooks.copy_to_guest(p->hooks.host, caller, at + 16, &q[i].max_message_size,
+                                       4) != 0)
+                rc = HMX_EFAULT;
+        }
+        if (rc < 0)
+            return rc;
+        done += k;
+        ent += (uint64_t)k * sizeof(q[0]);
+    }
+    return 0;
+}
+
+int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, const uint64_t a[4],
+                      hmx_gfn_t *gfn_scratch, uint32_t gfn_scratch_len)
+{
+    if (p == NULL || a == NULL)
+        return HMX_EINVAL;
+    switch (op) {
+    case HMX_OP_REGISTER_RING:
+        return call_register(p, caller, a, gfn_scratch, gfn_scratch_len);
+    case HMX_OP_UNREGISTER_RING:
+        return call_unregister(p, caller, a);
+    case HMX_OP_SENDV:
+        return call_sendv(p, caller, a);
+    case HMX_OP_NOTIFY:
+        return call_notify(p, caller, a);
+    default:
+        return HMX_EOPNOTSUPP;
+    }
+}
