@@ -15,6 +15,7 @@ static void usage(FILE *out)
             "\n"
             "Commands:\n"
             "  demo         two domains exchange messages over the in-process provider\n"
+            "  probe        which hypervisor and HMX mechanisms are here\n"
             "  bench ring   ring writer->reader throughput against memcpy\n"
             "\n"
             "Run 'hmx COMMAND --help' for a command's options.\n"
@@ -24,7 +25,7 @@ static void usage(FILE *out)
             "  -V, --version  print the version and exit\n"
             "\n"
             "Exit status: 0 success; 1 the command ran and found a failure;\n"
-            "2 bad command line.\n",
+            "2 bad command line; 3 (probe) no usable HMX mechanism.\n",
             HMX_VERSION_MAJOR, HMX_VERSION_MINOR, HMX_VERSION_PATCH);
 }
 
@@ -44,6 +45,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(argv[1], "probe") == 0)
+        return cmd_probe(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
     fprintf(stderr, "hmx: unknown command '%s' (try 'hmx --help')\n", argv[1]);
