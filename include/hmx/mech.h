@@ -75,6 +75,11 @@ struct hmx_call_block {
 #define HMX_CPUID_LEAF_MECH(n) (0x10u + (n))
 #define HMX_INTERFACE_VERSION 0x00010000u /* 1.0 */
 
+/* The call page of the agnostic mechanisms (MSR, CPUID, SMCCC): 4 KiB of
+ * the guest's memory, 4 KiB aligned, resident while a context is open; the
+ * guest stages each call there and names it by guest-physical address. */
+#define HMX_CALL_PAGE_SIZE 4096u
+
 /* Default MSR of the call register: free in every known hypervisor's use
  * of the 0x40000000 range; a hypervisor may move it (leaf B + 0x13). */
 #define HMX_MSR_CALL_DEFAULT 0x400000E0u

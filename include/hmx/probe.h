@@ -98,6 +98,14 @@ struct hmx_probe_result {
     uint32_t argo_status;       /* enum hmx_argo_status */
     int32_t argo_rc;            /* what the classifying call returned */
 
+    /* Arm: what the device tree and SMCCC said. */
+    int32_t dt_status;         /* 0, HMX_ECORRUPT (bad blob), HMX_EOPNOTSUPP (no libfdt) */
+    uint32_t smccc_conduit;    /* enum hmx_smccc_conduit of the HMX node */
+    uint32_t smccc_version;    /* SMCCC_VERSION answer (0 when not asked) */
+    uint32_t smccc_base;       /* HMX function base */
+    uint32_t dt_irq_cells;     /* cells of the HMX node's "interrupts" (<= 3) */
+    uint32_t dt_irq[3];
+
     struct hmx_mech_report mech[HMX_MECH_COUNT];
     uint32_t chosen;   /* enum hmx_mechanism; HMX_MECH_NONE when none */
     uint64_t features; /* of the chosen mechanism */
@@ -117,8 +125,11 @@ struct hmx_probe_options {
      */
     void *xen_hypercall_page;
     int xen_page_ready;
-    /* Arm: the flattened device tree (issue of the Arm probe). */
+    /* Arm: the flattened device tree and the size of the buffer holding
+     * it (the blob's own totalsize is not trusted beyond it).  NULL: no
+     * device-tree probe, and no SMCCC call is made. */
     const void *fdt;
+    size_t fdt_size;
 };
 
 /*

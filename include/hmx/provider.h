@@ -257,6 +257,19 @@ int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, c
                       hmx_gfn_t *gfn_scratch, uint32_t gfn_scratch_len);
 
 /*
+ * hmx_provider_smccc - serve one trapped SMCCC call of the HMX function
+ * range at base (hmx/smccc.h) for domain caller: HMX_VERSION,
+ * HMX_FEATURES, HMX_CALL (through hmx_provider_call), and the range's
+ * count, UID and revision.  out receives x0..x3.
+ * Returns: 1 if the function ID is in the range (out is the answer; an
+ * unassigned ID in the range answers NOT_SUPPORTED); 0 if it is not ours
+ * (out untouched), so the monitor handles it.
+ */
+int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base,
+                       const uint64_t in[18], uint64_t out[4], hmx_gfn_t *gfn_scratch,
+                       uint32_t gfn_scratch_len);
+
+/*
  * hmx_provider_ring_stats - counters of the ring (owner, port, partner).
  * Returns: 0; HMX_EINVAL (NULL out); HMX_ENOENT.
  */

@@ -20,13 +20,11 @@
 
 #include "hmx/arch.h"
 #include "hmx/backend.h"
+#include "hmx/mech.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* Bytes of the call page: 4 KiB, 4 KiB aligned, resident while open. */
-#define HMX_CALL_PAGE_SIZE 4096u
 
 struct hmx_msr_config {
     const struct hmx_arch_ops *arch; /* NULL: hmx_arch_native() */

@@ -4,6 +4,7 @@
  * this caller can use, choose one by preference, and open it.
  */
 #include "hmx/probe.h"
+#include "hmx/smccc.h"
 #include "hmx/x86.h"
 #include "hmx/xen.h"
 #include "hmx_env.h"
@@ -37,7 +38,8 @@ void hmx_probe_usable(struct hmx_probe_result *res, uint32_t m, int status, cons
     res->mech[m].why = why;
 }
 
-/* The agnostic mechanisms need privileged instructions: can we use them? */
+/* The x86 agnostic mechanisms need privileged instructions: can we use
+ * them? (SMCCC is judged by the device-tree probe, which must call.) */
 static void judge_agnostic(struct hmx_probe_result *res, const struct hmx_arch_ops *arch)
 {
     static const struct {
@@ -46,15 +48,13 @@ static void judge_agnostic(struct hmx_probe_result *res, const struct hmx_arch_o
     } agnostic[] = {
         {HMX_MECH_MSR, "offered by the HMX discovery block"},
         {HMX_MECH_CPUID, "offered by the HMX discovery block"},
-        {HMX_MECH_SMCCC, "offered by the device tree and answered over SMCCC"},
     };
     unsigned i;
 
     for (i = 0; i < sizeof(agnostic) / sizeof(agnostic[0]); i++) {
         uint32_t m = agnostic[i].mech;
         int present = (m == HMX_MECH_MSR && arch->wrmsr != NULL) ||
-                      (m == HMX_MECH_CPUID && arch->cpuid_call != NULL) ||
-                      (m == HMX_MECH_SMCCC && arch->smccc != NULL);
+                      (m == HMX_MECH_CPUID && arch->cpuid_call != NULL);
 
         if (!res->mech[m].offered || res->mech[m].status != 0 || res->mech[m].usable)
             continue;
@@ -122,6 +122,13 @@ int hmx_probe(struct hmx_probe_result *res, const struct hmx_probe_options *opt)
 
     if (arch->cpuid != NULL)
         hmx_probe_x86(res, opt, arch);
+    if (opt->fdt != NULL) {
+#ifdef HMX_HAVE_LIBFDT
+        hmx_probe_fdt(res, opt, arch);
+#else
+        res->dt_status = HMX_EOPNOTSUPP; /* built without libfdt */
+#endif
+    }
     judge_agnostic(res, arch);
     choose(res, opt);
     if (res->chosen == HMX_MECH_XEN_HYPERCALL)
@@ -139,6 +146,7 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
     struct hmx_xen_config xen;
     struct hmx_msr_config msr;
     struct hmx_cpuid_config cpuid;
+    struct hmx_smccc_config smccc;
 
     if (ctx == NULL || res == NULL)
         return HMX_EINVAL;
@@ -168,6 +176,14 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
         cpuid.call_page = args->call_page;
         oa.backend = &hmx_backend_cpuid;
         oa.backend_config = &cpuid;
+        break;
+    case HMX_MECH_SMCCC:
+        smccc.arch = args->arch;
+        smccc.conduit = (enum hmx_smccc_conduit)res->smccc_conduit;
+        smccc.function_base = res->smccc_base;
+        smccc.call_page = args->call_page;
+        oa.backend = &hmx_backend_smccc;
+        oa.backend_config = &smccc;
         break;
     default:
         return HMX_EOPNOTSUPP;

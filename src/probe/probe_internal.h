@@ -14,4 +14,8 @@ void hmx_probe_usable(struct hmx_probe_result *res, uint32_t m, int status, cons
 void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
                    const struct hmx_arch_ops *arch);
 
+/* Arm: device tree, then SMCCC (built only with libfdt). */
+void hmx_probe_fdt(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
+                   const struct hmx_arch_ops *arch);
+
 #endif

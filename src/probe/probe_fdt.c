@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Arm discovery: the device tree says what may be there; SMCCC confirms.
+ *
+ *  - Xen's /hypervisor node (compatible "xen,xen") offers Xen's hypercall
+ *    (hvc #0xEA1), classified with a harmless argo_op like on x86;
+ *  - the HMX node (compatible HMX_DT_COMPATIBLE) names the conduit and the
+ *    function base; SMCCC_VERSION, the HMX Call UID and HMX_VERSION must
+ *    then answer before the mechanism counts as usable.
+ * With neither node nothing is called.  The blob is untrusted: its header
+ * is checked and its totalsize must fit the caller's buffer before libfdt
+ * reads anything else.
+ */
+#include <libfdt.h>
+
+#include "hmx/smccc.h"
+#include "hmx/xen.h"
+#include "hmx_env.h"
+#include "probe_internal.h"
+
+/* "xen,xen-MAJOR.MINOR" in the compatible list -> MAJOR << 16 | MINOR. */
+static uint32_t xen_dt_version(const char *prop, int len)
+{
+    static const char pfx[] = "xen,xen-";
+    int i = 0;
+
+    while (i < len) {
+        int end = i;
+        uint32_t major = 0, minor = 0, *cur = &major;
+        int digits = 0, ok = 1;
+
+        while (end < len && prop[end] != '\0')
+            end++;
+        if (end == len)
+            return 0;
+        if (end - i > (int)sizeof(pfx) - 1 && hmx_env_memcmp(prop + i, pfx, sizeof(pfx) - 1) == 0) {
+            for (int k = i + (int)sizeof(pfx) - 1; k < end && ok; k++) {
+                char c = prop[k];
+
+                if (c >= '0' && c <= '9' && *cur < 10000) {
+                    *cur = *cur * 10 + (uint32_t)(c - '0');
+                    digits++;
+                } else if (c == '.' && cur == &major && digits > 0) {
+                    cur = &minor;
+                    digits = 0;
+                } else {
+                    ok = 0;
+                }
+            }
+            if (ok && digits > 0 && major <= 0xFFFF && minor <= 0xFFFF)
+                return major << 16 | minor;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+static int smccc(struct hmx_probe_result *res, const struct hmx_arch_ops *arch,
+                 enum hmx_smccc_conduit conduit, uint64_t fid, uint64_t x1, uint64_t out[18])
+{
+    uint64_t in[18];
+    int rc;
+
+    hmx_env_memset(in, 0, sizeof(in));
+    in[0] = fid;
+    in[1] = x1;
+    rc = arch->smccc(arch->ctx, conduit, in, out);
+    if (rc == 0)
+        res->traps++;
+    return rc;
+}
+
+static void probe_xen_node(struct hmx_probe_result *res, const void *fdt, int off,
+                           const struct hmx_arch_ops *arch)
+{
+    struct hmx_xen_config cfg;
+    uint64_t a[4] = {0, 0, 0, 0};
+    const char *compat;
+    int len, rc;
+
+    compat = fdt_getprop(fdt, off, "compatible", &len);
+    res->hypervisor_bit = 1;
+    res->hypervisor = HMX_HV_XEN;
+    hmx_env_memcpy(res->signature, "xen,xen", 8);
+    res->xen_version = compat != NULL && len > 0 ? xen_dt_version(compat, len) : 0;
+    res->xen_entry = HMX_XEN_ENTRY_HVC;
+    hmx_probe_offer(res, HMX_MECH_XEN_HYPERCALL, HMX_XEN_HYPERCALL_ARGO_OP);
+
+    if (arch->xen_hypercall == NULL) {
+        res->argo_status = HMX_ARGO_UNPROBED;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, HMX_EOPNOTSUPP, "this build cannot issue hvc");
+        return;
+    }
+    cfg.arch = arch;
+    cfg.entry = HMX_XEN_ENTRY_HVC;
+    cfg.hypercall_page = NULL;
+    rc = hmx_xen_argo_op(&cfg, HMX_OP_NOTIFY, a);
+    res->argo_rc = rc;
+    if (rc != HMX_EPRIV)
+        res->traps++;
+    switch (rc) {
+    case HMX_EPRIV:
+        res->argo_status = HMX_ARGO_UNPROBED;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "needs EL1");
+        break;
+    case HMX_ENOSYS:
+        res->argo_status = HMX_ARGO_ABSENT;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not built into this Xen");
+        break;
+    case HMX_EOPNOTSUPP:
+        res->argo_status = HMX_ARGO_DISABLED;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not enabled (boot Xen with argo=1)");
+        break;
+    case HMX_EPERM:
+    case HMX_EACCES:
+        res->argo_status = HMX_ARGO_DENIED;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is denied to this domain by XSM");
+        break;
+    default:
+        res->argo_status = HMX_ARGO_PRESENT;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, 0, "Xen Argo answers");
+        break;
+    }
+}
+
+static void probe_hmx_node(struct hmx_probe_result *res, const void *fdt, int off,
+                           const struct hmx_arch_ops *arch)
+{
+    const char *conduit;
+    const fdt32_t *cells;
+    uint64_t out[18];
+    enum hmx_smccc_conduit c;
+    uint32_t base = HMX_SMCCC_BASE_DEFAULT;
+    int len, i;
+
+    conduit = fdt_getprop(fdt, off, HMX_DT_PROP_CONDUIT, &len);
+    if (conduit != NULL && len == 4 && hmx_env_memcmp(conduit, "hvc", 4) == 0)
+        c = HMX_SMCCC_HVC;
+    else if (conduit != NULL && len == 4 && hmx_env_memcmp(conduit, "smc", 4) == 0)
+        c = HMX_SMCCC_SMC;
+    else
+        return; /* a node without a conduit offers nothing we could call */
+    cells = fdt_getprop(fdt, off, HMX_DT_PROP_BASE, &len);
+    if (cells != NULL) {
+        if (len != 4)
+            return;
+        base = fdt32_to_cpu(cells[0]);
+    }
+    if (!HMX_SMCCC_BASE_VALID(base))
+        return;
+    cells = fdt_getprop(fdt, off, "interrupts", &len);
+    if (cells != NULL && len > 0 && len % 4 == 0) {
+        res->dt_irq_cells = (uint32_t)len / 4 > 3 ? 3 : (uint32_t)len / 4;
+        for (i = 0; i < (int)res->dt_irq_cells; i++)
+            res->dt_irq[i] = fdt32_to_cpu(cells[i]);
+    }
+    res->smccc_conduit = c;
+    res->smccc_base = base;
+    if (res->hypervisor == HMX_HV_NONE) {
+        res->hypervisor_bit = 1;
+        res->hypervisor = HMX_HV_HMX;
+    }
+    hmx_probe_offer(res, HMX_MECH_SMCCC, base);
+
+    if (arch->smccc == NULL) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EOPNOTSUPP, "this build cannot issue SMCCC");
+        return;
+    }
+    if (arch->flags & HMX_ARCH_USER) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EPRIV, "needs EL1");
+        return;
+    }
+    if (smccc(res, arch, c, HMX_SMCCC_VERSION_FID, 0, out) < 0 || (int32_t)out[0] < 0 ||
+        (uint32_t)out[0] < HMX_SMCCC_MIN_VERSION) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EOPNOTSUPP, "SMCCC 1.1 or later is required");
+        return;
+    }
+    res->smccc_version = (uint32_t)out[0];
+    if (smccc(res, arch, c, base + HMX_SMCCC_FN_CALL_UID, 0, out) < 0)
+        return;
+    if ((uint32_t)out[0] != HMX_SMCCC_UID_W0 || (uint32_t)out[1] != HMX_SMCCC_UID_W1 ||
+        (uint32_t)out[2] != HMX_SMCCC_UID_W2 || (uint32_t)out[3] != HMX_SMCCC_UID_W3) {
+        int xen = (uint32_t)out[0] == HMX_XEN_SMCCC_UID_W0 && (uint32_t)out[1] == HMX_XEN_SMCCC_UID_W1 &&
+                  (uint32_t)out[2] == HMX_XEN_SMCCC_UID_W2 && (uint32_t)out[3] == HMX_XEN_SMCCC_UID_W3;
+
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_ENOMECH,
+                         xen ? "Xen's UID answers there, not HMX's" : "no HMX UID at the function base");
+        return;
+    }
+    if (smccc(res, arch, c, base + HMX_SMCCC_FN_VERSION, HMX_INTERFACE_VERSION, out) < 0 ||
+        (int64_t)out[0] < 0 || ((uint32_t)out[0] >> 16) != (HMX_INTERFACE_VERSION >> 16)) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EOPNOTSUPP, "HMX version refused");
+        return;
+    }
+    res->hmx_version = (uint32_t)out[0];
+    res->hmx_mechanisms |= HMX_MECH_BIT(HMX_MECH_SMCCC);
+    if (smccc(res, arch, c, base + HMX_SMCCC_FN_FEATURES, HMX_SMCCC_FEATURE_BITMAP, out) == 0 &&
+        (int64_t)out[0] == HMX_SMCCC_SUCCESS)
+        res->hmx_features = out[1];
+    hmx_probe_usable(res, HMX_MECH_SMCCC, 0, "device tree node, HMX UID and version confirmed");
+}
+
+void hmx_probe_fdt(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
+                   const struct hmx_arch_ops *arch)
+{
+    const void *fdt = opt->fdt;
+    int off;
+
+    if (opt->fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) != 0 ||
+        fdt_totalsize(fdt) > opt->fdt_size) {
+        res->dt_status = HMX_ECORRUPT;
+        return;
+    }
+    off = fdt_node_offset_by_compatible(fdt, -1, "xen,xen");
+    if (off >= 0)
+        probe_xen_node(res, fdt, off, arch);
+    off = fdt_node_offset_by_compatible(fdt, -1, HMX_DT_COMPATIBLE);
+    if (off >= 0)
+        probe_hmx_node(res, fdt, off, arch);
+}
