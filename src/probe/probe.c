@@ -38,6 +38,40 @@ void hmx_probe_usable(struct hmx_probe_result *res, uint32_t m, int status, cons
     res->mech[m].why = why;
 }
 
+void hmx_probe_argo_answer(struct hmx_probe_result *res, int rc, const char *needs_priv)
+{
+    static const struct {
+        int rc;
+        uint32_t status;
+        const char *why;
+    } answers[] = {
+        {HMX_ENOSYS, HMX_ARGO_ABSENT, "Argo is not built into this Xen"},
+        {HMX_ENODEV, HMX_ARGO_ABSENT, "Argo has no state for this domain"},
+        {HMX_EOPNOTSUPP, HMX_ARGO_DISABLED, "Argo is not enabled (boot Xen with argo=1)"},
+        {HMX_EPERM, HMX_ARGO_DENIED, "Argo is denied to this domain by XSM"},
+        {HMX_EACCES, HMX_ARGO_DENIED, "Argo is denied to this domain by XSM"},
+    };
+    unsigned i;
+
+    res->argo_rc = rc;
+    if (rc == HMX_EPRIV) {
+        res->argo_status = HMX_ARGO_UNPROBED;
+        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, needs_priv);
+        return;
+    }
+    for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        if (answers[i].rc == rc) {
+            res->argo_status = answers[i].status;
+            hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, answers[i].why);
+            return;
+        }
+    }
+    /* Anything else (0, or an error about our null arguments) means Argo
+     * itself answered. */
+    res->argo_status = HMX_ARGO_PRESENT;
+    hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, 0, "Xen Argo answers");
+}
+
 /* The x86 agnostic mechanisms need privileged instructions: can we use
  * them? (SMCCC is judged by the device-tree probe, which must call.) */
 static void judge_agnostic(struct hmx_probe_result *res, const struct hmx_arch_ops *arch)
@@ -167,6 +201,7 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
         msr.arch = args->arch;
         msr.msr = (uint32_t)res->mech[HMX_MECH_MSR].param;
         msr.call_page = args->call_page;
+        msr.features = res->features;
         oa.backend = &hmx_backend_msr;
         oa.backend_config = &msr;
         break;
@@ -174,6 +209,7 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
         cpuid.arch = args->arch;
         cpuid.leaf = (uint32_t)res->mech[HMX_MECH_CPUID].param;
         cpuid.call_page = args->call_page;
+        cpuid.features = res->features;
         oa.backend = &hmx_backend_cpuid;
         oa.backend_config = &cpuid;
         break;
@@ -182,6 +218,7 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
         smccc.conduit = (enum hmx_smccc_conduit)res->smccc_conduit;
         smccc.function_base = res->smccc_base;
         smccc.call_page = args->call_page;
+        smccc.features = res->features;
         oa.backend = &hmx_backend_smccc;
         oa.backend_config = &smccc;
         break;

@@ -95,32 +95,9 @@ static void probe_xen_node(struct hmx_probe_result *res, const void *fdt, int of
     cfg.entry = HMX_XEN_ENTRY_HVC;
     cfg.hypercall_page = NULL;
     rc = hmx_xen_argo_op(&cfg, HMX_OP_NOTIFY, a);
-    res->argo_rc = rc;
     if (rc != HMX_EPRIV)
         res->traps++;
-    switch (rc) {
-    case HMX_EPRIV:
-        res->argo_status = HMX_ARGO_UNPROBED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "needs EL1");
-        break;
-    case HMX_ENOSYS:
-        res->argo_status = HMX_ARGO_ABSENT;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not built into this Xen");
-        break;
-    case HMX_EOPNOTSUPP:
-        res->argo_status = HMX_ARGO_DISABLED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not enabled (boot Xen with argo=1)");
-        break;
-    case HMX_EPERM:
-    case HMX_EACCES:
-        res->argo_status = HMX_ARGO_DENIED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is denied to this domain by XSM");
-        break;
-    default:
-        res->argo_status = HMX_ARGO_PRESENT;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, 0, "Xen Argo answers");
-        break;
-    }
+    hmx_probe_argo_answer(res, rc, "needs EL1");
 }
 
 static void probe_hmx_node(struct hmx_probe_result *res, const void *fdt, int off,
@@ -176,8 +153,10 @@ static void probe_hmx_node(struct hmx_probe_result *res, const void *fdt, int of
         return;
     }
     res->smccc_version = (uint32_t)out[0];
-    if (smccc(res, arch, c, base + HMX_SMCCC_FN_CALL_UID, 0, out) < 0)
+    if (smccc(res, arch, c, base + HMX_SMCCC_FN_CALL_UID, 0, out) < 0) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EIO, "the HMX Call UID query failed");
         return;
+    }
     if ((uint32_t)out[0] != HMX_SMCCC_UID_W0 || (uint32_t)out[1] != HMX_SMCCC_UID_W1 ||
         (uint32_t)out[2] != HMX_SMCCC_UID_W2 || (uint32_t)out[3] != HMX_SMCCC_UID_W3) {
         int xen = (uint32_t)out[0] == HMX_XEN_SMCCC_UID_W0 && (uint32_t)out[1] == HMX_XEN_SMCCC_UID_W1 &&

@@ -10,6 +10,9 @@ void hmx_probe_offer(struct hmx_probe_result *res, uint32_t m, uint64_t param);
 /* Record why m cannot be used (status < 0) or that it can (status 0). */
 void hmx_probe_usable(struct hmx_probe_result *res, uint32_t m, int status, const char *why);
 
+/* Classify Xen's Argo from the answer to the harmless notify call. */
+void hmx_probe_argo_answer(struct hmx_probe_result *res, int rc, const char *needs_priv);
+
 /* x86: CPUID scan, HMX block, Xen classification. */
 void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
                    const struct hmx_arch_ops *arch);

@@ -105,7 +105,8 @@ static void read_hmx_block(struct hmx_probe_result *res, const struct hmx_arch_o
     if ((res->hmx_mechanisms & HMX_MECH_BIT(HMX_MECH_CPUID)) &&
         max_leaf >= base + HMX_CPUID_LEAF_MECH(HMX_MECH_CPUID)) {
         cpuid(res, arch, base + HMX_CPUID_LEAF_MECH(HMX_MECH_CPUID), r);
-        if (r[0] >= HV_FIRST && r[0] < HV_FIRST + HV_RANGES * HV_STEP)
+        /* A leaf of the hypervisor range, but never a range's base leaf. */
+        if (r[0] >= HV_FIRST && r[0] < HV_FIRST + HV_RANGES * HV_STEP && (r[0] & 0xFFu) != 0)
             hmx_probe_offer(res, HMX_MECH_CPUID, r[0]);
     }
 }
@@ -149,8 +150,9 @@ static void probe_xen(struct hmx_probe_result *res, const struct hmx_probe_optio
         res->xen_entry = HMX_XEN_ENTRY_PAGE;
     } else if (opt->xen_hypercall_page != NULL && res->xen_hypercall_msr != 0) {
         rc = env->virt_to_gpa(env->user, opt->xen_hypercall_page, &gpa);
-        if (rc == 0 && arch->wrmsr != NULL) {
-            rc = arch->wrmsr(arch->ctx, res->xen_hypercall_msr, gpa);
+        if (rc == 0) {
+            rc = arch->wrmsr != NULL ? arch->wrmsr(arch->ctx, res->xen_hypercall_msr, gpa)
+                                     : HMX_EOPNOTSUPP; /* never call an empty page */
             res->traps += rc == 0;
         }
         res->xen_entry = rc == 0 ? HMX_XEN_ENTRY_PAGE : HMX_XEN_ENTRY_NONE;
@@ -167,10 +169,11 @@ static void probe_xen(struct hmx_probe_result *res, const struct hmx_probe_optio
     }
     if (res->xen_entry == HMX_XEN_ENTRY_PAGE)
         res->xen_hypercall_page = opt->xen_hypercall_page;
-    if (res->xen_entry == HMX_XEN_ENTRY_NONE) {
+    if (res->xen_entry == HMX_XEN_ENTRY_NONE || arch->xen_hypercall == NULL) {
         res->argo_status = HMX_ARGO_UNPROBED;
         hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, HMX_EOPNOTSUPP,
-                         "no way to enter Xen (unknown CPU vendor, no hypercall page)");
+                         arch->xen_hypercall == NULL ? "this build cannot issue it"
+                         : "no way to enter Xen (unknown CPU vendor, no hypercall page)");
         return;
     }
 
@@ -179,32 +182,9 @@ static void probe_xen(struct hmx_probe_result *res, const struct hmx_probe_optio
     cfg.entry = (enum hmx_xen_entry)res->xen_entry;
     cfg.hypercall_page = res->xen_hypercall_page;
     rc = hmx_xen_argo_op(&cfg, HMX_OP_NOTIFY, a);
-    res->argo_rc = rc;
     if (rc != HMX_EPRIV)
         res->traps++;
-    switch (rc) {
-    case HMX_EPRIV:
-        res->argo_status = HMX_ARGO_UNPROBED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "needs ring 0");
-        break;
-    case HMX_ENOSYS:
-        res->argo_status = HMX_ARGO_ABSENT;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not built into this Xen");
-        break;
-    case HMX_EOPNOTSUPP:
-        res->argo_status = HMX_ARGO_DISABLED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is not enabled (boot Xen with argo=1)");
-        break;
-    case HMX_EPERM:
-    case HMX_EACCES:
-        res->argo_status = HMX_ARGO_DENIED;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, rc, "Argo is denied to this domain by XSM");
-        break;
-    default:
-        res->argo_status = HMX_ARGO_PRESENT;
-        hmx_probe_usable(res, HMX_MECH_XEN_HYPERCALL, 0, "Xen Argo answers");
-        break;
-    }
+    hmx_probe_argo_answer(res, rc, "needs ring 0");
 }
 
 void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
@@ -224,11 +204,14 @@ void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options 
         struct hmx_hv_range range;
 
         cpuid(res, arch, base, r);
-        if (!range_present(base, r))
+        range.hypervisor = classify(r, range.signature);
+        /* Old KVM answered EAX = 0 at its base: a known signature stands. */
+        if (r[0] == 0 && range.hypervisor != HMX_HV_UNKNOWN && range.hypervisor != HMX_HV_HMX)
+            r[0] = base;
+        else if (!range_present(base, r))
             continue;
         range.base = base;
         range.max_leaf = r[0];
-        range.hypervisor = classify(r, range.signature);
         printable(range.signature);
         if (res->nranges < HMX_PROBE_MAX_RANGES)
             res->ranges[res->nranges++] = range;

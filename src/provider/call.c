@@ -8,9 +8,6 @@
 #include "hmx/provider.h"
 #include "hmx_env.h"
 
-/* Queries decoded per provider call: bounded stack use. */
-#define QUERY_CHUNK 16u
-
 static int read_guest(struct hmx_provider *p, hmx_domid_t dom, void *dst, uint64_t gaddr,
                       uint32_t len)
 {
@@ -69,46 +66,39 @@ static int call_sendv(struct hmx_provider *p, hmx_domid_t caller, const uint64_t
 
 static int call_notify(struct hmx_provider *p, hmx_domid_t caller, const uint64_t a[4])
 {
-    struct hmx_ring_query q[QUERY_CHUNK];
     struct hmx_ring_data_hdr hdr;
+    struct hmx_ring_query q;
     uint64_t ent;
-    uint32_t done = 0, i;
+    uint32_t i;
     int rc;
 
     if (a[1] != 0 || a[2] != 0 || a[3] != 0)
         return HMX_EINVAL;
-    if (a[0] == 0)
-        return hmx_provider_notify(p, caller, NULL, 0);
+    /* As Xen: caller checked and waiters woken before the list is read. */
+    rc = hmx_provider_notify(p, caller, NULL, 0);
+    if (rc < 0 || a[0] == 0)
+        return rc;
     rc = read_guest(p, caller, &hdr, a[0], sizeof(hdr));
     if (rc < 0)
         return rc;
     if (hdr.nent > HMX_NOTIFY_MAX)
-        return hmx_provider_notify(p, caller, q, hdr.nent); /* Xen's EACCES */
-    if (hdr.nent == 0)
-        return hmx_provider_notify(p, caller, NULL, 0);
-    if (p->hooks.copy_to_guest == NULL)
+        return HMX_EACCES; /* Xen's answer to an over-long list */
+    if (hdr.nent > 0 && p->hooks.copy_to_guest == NULL)
         return HMX_EFAULT;
+    /* Entry by entry, each answer written back before the next is read:
+     * a failure part-way leaves the earlier answers in place, as Xen. */
     ent = a[0] + sizeof(hdr);
-    while (done < hdr.nent) {
-        uint32_t k = hdr.nent - done < QUERY_CHUNK ? hdr.nent - done : QUERY_CHUNK;
-
-        rc = read_guest(p, caller, q, ent, k * (uint32_t)sizeof(q[0]));
+    for (i = 0; i < hdr.nent; i++, ent += sizeof(q)) {
+        rc = read_guest(p, caller, &q, ent, sizeof(q));
         if (rc < 0)
             return rc;
-        rc = hmx_provider_notify(p, caller, q, k);
-        /* Xen writes back only flags and max_message_size, entry by entry. */
-        for (i = 0; i < k && rc == 0; i++) {
-            uint64_t at = ent + (uint64_t)i * sizeof(q[0]);
-
-            if (p->hooks.copy_to_guest(p->hooks.host, caller, at + 8, &q[i].flags, 2) != 0 ||
-                p->hooks.copy_to_guest(p->hooks.host, caller, at + 16, &q[i].max_message_size,
-                                       4) != 0)
-                rc = HMX_EFAULT;
-        }
+        rc = hmx_provider_query(p, caller, &q);
         if (rc < 0)
             return rc;
-        done += k;
-        ent += (uint64_t)k * sizeof(q[0]);
+        /* Xen writes back only flags and max_message_size. */
+        if (p->hooks.copy_to_guest(p->hooks.host, caller, ent + 8, &q.flags, 2) != 0 ||
+            p->hooks.copy_to_guest(p->hooks.host, caller, ent + 16, &q.max_message_size, 4) != 0)
+            return HMX_EFAULT;
     }
     return 0;
 }
@@ -127,6 +117,10 @@ int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, c
         return call_sendv(p, caller, a);
     case HMX_OP_NOTIFY:
         return call_notify(p, caller, a);
+    case HMX_OP_SET_VECTOR:
+        if (a[0] > UINT32_MAX || a[1] > UINT32_MAX || a[2] > UINT32_MAX || a[3] != 0)
+            return HMX_EINVAL;
+        return hmx_provider_set_vector(p, caller, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
     default:
         return HMX_EOPNOTSUPP;
     }

@@ -18,6 +18,10 @@
 #include <string.h>
 
 #include "hmx/hmx.h"
+#include "hmx/mech.h"
+#include "hmx/probe.h"
+#include "hmx/x86.h"
+#include "hmx/xen.h"
 
 static int failures;
 
@@ -67,6 +71,43 @@ static void constants(void)
     CONST(HMX_MECH_MOCK);
 }
 
+/* §10 to §12: the HMX call, x86 discovery and the x86 mechanisms. */
+static void mechanisms(void)
+{
+    CONST(HMX_OP_REGISTER_RING);
+    CONST(HMX_OP_UNREGISTER_RING);
+    CONST(HMX_OP_SENDV);
+    CONST(HMX_OP_NOTIFY);
+
+    CONST(HMX_CPUID_SIG_EBX);
+    CONST(HMX_CPUID_SIG_ECX);
+    CONST(HMX_CPUID_SIG_EDX);
+    CONST(HMX_CPUID_LEAF_INFO);
+    /* The spec's table names the parameter leaves of mechanisms 3 and 4. */
+    num("HMX_CPUID_LEAF_MECH(3)", (long long)HMX_CPUID_LEAF_MECH(HMX_MECH_MSR));
+    num("HMX_CPUID_LEAF_MECH(4)", (long long)HMX_CPUID_LEAF_MECH(HMX_MECH_CPUID));
+    CONST(HMX_INTERFACE_VERSION);
+    CONST(HMX_MSR_CALL_DEFAULT);
+
+    CONST(HMX_XEN_HYPERCALL_ARGO_OP);
+    CONST(HMX_CALL_PAGE_SIZE);
+
+    /* §11.3: the identities a probe reports. */
+    CONST(HMX_HV_NONE);
+    CONST(HMX_HV_UNKNOWN);
+    CONST(HMX_HV_XEN);
+    CONST(HMX_HV_KVM);
+    CONST(HMX_HV_HYPERV);
+    CONST(HMX_HV_VMWARE);
+    CONST(HMX_HV_BHYVE);
+    CONST(HMX_HV_ACRN);
+    CONST(HMX_HV_QNX);
+    CONST(HMX_HV_TCG);
+    CONST(HMX_HV_VIRTUALBOX);
+    CONST(HMX_HV_PARALLELS);
+    CONST(HMX_HV_HMX);
+}
+
 static void structures(void)
 {
     SIZE(hmx_addr);
@@ -114,6 +155,13 @@ static void structures(void)
     FIELD(hmx_msg_hdr, len);
     FIELD(hmx_msg_hdr, source);
     FIELD(hmx_msg_hdr, message_type);
+
+    SIZE(hmx_call_block);
+    FIELD(hmx_call_block, op);
+    FIELD(hmx_call_block, flags);
+    FIELD(hmx_call_block, ret);
+    FIELD(hmx_call_block, arg);
+    FIELD(hmx_call_block, reserved);
 }
 
 /* Every row of the error table: the API value and the Xen errno it maps from. */
@@ -179,6 +227,7 @@ static void appendix_a(void)
 int main(void)
 {
     constants();
+    mechanisms();
     structures();
     errors();
     appendix_a();
