@@ -68,7 +68,9 @@ struct hmx_arch_ops {
                          const uint64_t args[5], uint64_t *ret);
 
     /* Arm: an SMCCC call through conduit; in[0] is the function ID, in[1..17]
-     * x1..x17; out[0..17] receives x0..x17. HMX_EPRIV outside EL1. */
+     * x1..x17; out[0..17] receives x0..x17 (the native table passes x0..x7
+     * and returns x0..x7, as SMCCC 1.1; HMX needs no more). HMX_EPRIV
+     * outside EL1. */
     int (*smccc)(void *ctx, enum hmx_smccc_conduit conduit, const uint64_t in[18],
                  uint64_t out[18]);
 };

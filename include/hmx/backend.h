@@ -83,11 +83,18 @@ struct hmx_backend_ops {
     int (*notify)(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
 
     /*
-     * Optional extensions (vector registration, batched send, policy and
-     * addressing operations) are appended below as they are specified;
-     * a backend leaves the ones its mechanism lacks NULL and the library
-     * answers HMX_EOPNOTSUPP and clears the matching HMX_FEAT_* bit.
+     * Optional extensions.  A backend leaves the ones its mechanism lacks
+     * NULL and does not set their HMX_FEAT_* bit; the library then answers
+     * HMX_EOPNOTSUPP without calling.  Later extensions (batched send,
+     * policy and addressing operations) are appended here.
      */
+
+    /*
+     * set_vector - HMX_OP_SET_VECTOR (HMX_FEAT_VECTOR): cpu <
+     * HMX_VECTOR_CPUS, vector <= HMX_VECTOR_MAX, flags 0.
+     * Returns 0, HMX_EINVAL, HMX_EOPNOTSUPP, HMX_ENODEV.
+     */
+    int (*set_vector)(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
 };
 
 #ifdef __cplusplus

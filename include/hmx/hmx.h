@@ -54,6 +54,10 @@ enum hmx_mechanism {
 /* A set of mechanisms: bit n stands for enum hmx_mechanism n. */
 #define HMX_MECH_BIT(m) (1u << (m))
 
+/* Optional operations (hmx_ctx.features, the discovery block's features).
+ * Bits not named here are reserved and ignored. */
+#define HMX_FEAT_VECTOR (1ull << 0) /* hmx_set_vector: native interrupt delivery */
+
 /* Bytes of backend-private storage inside a context. */
 #define HMX_CTX_PRIV_SIZE 256u
 
@@ -193,6 +197,30 @@ int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
  */
 int hmx_query(hmx_ctx *ctx, const struct hmx_addr *dst, uint32_t space_required,
               struct hmx_ring_query *out);
+
+/* ---- Extensions -------------------------------------------------------- */
+
+/*
+ * hmx_features - the HMX_FEAT_* bits of the context's mechanism.
+ * Returns: the bits; 0 for a closed context.
+ */
+uint64_t hmx_features(const hmx_ctx *ctx);
+
+/*
+ * hmx_set_vector - deliver this domain's HMX notifications as a native
+ * interrupt: vector on CPU cpu (x86: an IDT vector, 32..255; Arm: an
+ * interrupt ID).  One vector per CPU, shared by all the domain's rings;
+ * vector 0 withdraws it.  Without a vector the hypervisor's own signal
+ * (Xen: an event channel) is used.  flags must be 0.
+ * Returns: 0; HMX_EOPNOTSUPP (the mechanism lacks HMX_FEAT_VECTOR);
+ * HMX_EINVAL (cpu beyond HMX_VECTOR_CPUS, a vector out of range, flags).
+ */
+int hmx_set_vector(hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
+
+/* CPUs a domain may register vectors for. */
+#define HMX_VECTOR_CPUS 8u
+/* Largest vector number (x86 IDT vectors and Arm interrupt IDs fit). */
+#define HMX_VECTOR_MAX 1019u
 
 #ifdef __cplusplus
 }

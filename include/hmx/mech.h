@@ -20,6 +20,8 @@
  *                          a3 = niov, a4 = message type
  *   HMX_OP_NOTIFY          a1 = ring data (struct hmx_ring_data_hdr followed
  *                          by nent struct hmx_ring_query) or 0, a2..a4 = 0
+ *   HMX_OP_SET_VECTOR      a1 = cpu, a2 = vector, a3 = flags, a4 = 0
+ *                          (HMX_FEAT_VECTOR; no structure in memory)
  * Result: >= 0 (sendv: payload bytes), or a negative HMX_E* value.
  */
 #ifndef HMX_MECH_H
@@ -40,6 +42,8 @@ extern "C" {
 #define HMX_OP_UNREGISTER_RING 2u
 #define HMX_OP_SENDV 3u
 #define HMX_OP_NOTIFY 4u
+/* HMX extensions. */
+#define HMX_OP_SET_VECTOR 16u /* a1 = cpu, a2 = vector (0: none), a3 = flags (0), a4 = 0 */
 
 /*
  * The call block of the memory-based mechanisms (MSR): 64 bytes, 64-byte

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "hmx/errors.h"
+#include "hmx/hmx.h"
 #include "hmx/ring.h"
 #include "hmx/wire.h"
 
@@ -145,6 +146,7 @@ struct hmx_prov_domain {
     uint32_t flags;
     uint32_t ring_count;
     uint64_t signals;
+    uint16_t vector[HMX_VECTOR_CPUS]; /* 0: none */
 };
 
 struct hmx_provider {
@@ -242,6 +244,23 @@ int hmx_provider_notify(struct hmx_provider *p, hmx_domid_t caller, struct hmx_r
                         uint32_t n);
 
 /*
+ * hmx_provider_set_vector - HMX_OP_SET_VECTOR for caller: remember the
+ * vector on which the host should interrupt caller's CPU cpu when the
+ * provider signals it (0 withdraws it).  The provider only records it; the
+ * host's signal hook asks hmx_provider_vector and delivers.
+ * Returns: 0; HMX_ENODEV; HMX_EINVAL (cpu >= HMX_VECTOR_CPUS, vector >
+ * HMX_VECTOR_MAX, flags not 0).
+ */
+int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t cpu,
+                            uint32_t vector, uint32_t flags);
+
+/*
+ * hmx_provider_vector - the vector domain dom registered for CPU cpu.
+ * Returns: the vector, or 0 when none (or unknown domain or CPU).
+ */
+uint32_t hmx_provider_vector(const struct hmx_provider *p, hmx_domid_t dom, uint32_t cpu);
+
+/*
  * hmx_provider_call - perform one HMX call (hmx/mech.h) whose arguments
  * name structures in caller's guest memory: the decoder a host uses to
  * serve the agnostic mechanisms (MSR, CPUID, SMCCC).  Structures are read
@@ -268,6 +287,14 @@ int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, c
 int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base,
                        const uint64_t in[18], uint64_t out[4], hmx_gfn_t *gfn_scratch,
                        uint32_t gfn_scratch_len);
+
+/*
+ * hmx_provider_query - answer one ring query for caller, without the
+ * wake-up pass of notify (for decoders that walk a guest's query list
+ * entry by entry and write each answer back as it goes, as Xen does).
+ * Returns: as one entry of hmx_provider_notify; HMX_EINVAL for NULL q.
+ */
+int hmx_provider_query(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q);
 
 /*
  * hmx_provider_ring_stats - counters of the ring (owner, port, partner).

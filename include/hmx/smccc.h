@@ -87,6 +87,7 @@ struct hmx_smccc_config {
     enum hmx_smccc_conduit conduit;
     uint32_t function_base; /* 0: HMX_SMCCC_BASE_DEFAULT */
     void *call_page;        /* HMX_CALL_PAGE_SIZE bytes (hmx/mech.h) */
+    uint64_t features;      /* HMX_FEAT_* that HMX_FEATURES reported */
 };
 
 extern const struct hmx_backend_ops hmx_backend_smccc;

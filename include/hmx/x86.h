@@ -30,12 +30,14 @@ struct hmx_msr_config {
     const struct hmx_arch_ops *arch; /* NULL: hmx_arch_native() */
     uint32_t msr;                    /* the call register */
     void *call_page;
+    uint64_t features;               /* HMX_FEAT_* the discovery block offers */
 };
 
 struct hmx_cpuid_config {
     const struct hmx_arch_ops *arch; /* NULL: hmx_arch_native() */
     uint32_t leaf;                   /* the call leaf */
     void *call_page;
+    uint64_t features;               /* HMX_FEAT_* the discovery block offers */
 };
 
 extern const struct hmx_backend_ops hmx_backend_msr;

@@ -29,7 +29,7 @@ static int inproc_open(struct hmx_ctx *ctx, const void *config)
         return HMX_EINVAL;
     pv->provider = cfg->provider;
     pv->domid = cfg->domid;
-    ctx->features = 0;
+    ctx->features = HMX_FEAT_VECTOR;
     return 0;
 }
 
@@ -70,6 +70,13 @@ static int inproc_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned
     return hmx_provider_notify(pv->provider, pv->domid, q, n);
 }
 
+static int inproc_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_set_vector(pv->provider, pv->domid, cpu, vector, flags);
+}
+
 const struct hmx_backend_ops hmx_backend_inproc = {
     .name = "inproc",
     .mechanism = HMX_MECH_INPROC,
@@ -80,6 +87,7 @@ const struct hmx_backend_ops hmx_backend_inproc = {
     .unregister_ring = inproc_unregister,
     .sendv = inproc_sendv,
     .notify = inproc_notify,
+    .set_vector = inproc_set_vector,
 };
 
 /* ---- host hooks for a provider whose domains share this address space -- */

@@ -72,7 +72,7 @@ static int smccc_open(struct hmx_ctx *ctx, const void *config)
         return HMX_EOPNOTSUPP;
     pv->mb.setup = smccc_setup;
     pv->conduit = cfg->conduit;
-    ctx->features = 0;
+    ctx->features = cfg->features & HMX_FEAT_VECTOR; /* the extensions we carry */
     return hmx_call_page_init(&pv->page, &ctx->env, cfg->call_page);
 }
 
@@ -86,4 +86,5 @@ const struct hmx_backend_ops hmx_backend_smccc = {
     .unregister_ring = hmx_mb_unregister,
     .sendv = hmx_mb_sendv,
     .notify = hmx_mb_notify,
+    .set_vector = hmx_mb_set_vector,
 };

@@ -242,6 +242,22 @@ int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
     return ctx->ops->notify(ctx, n != 0 ? q : NULL, n);
 }
 
+uint64_t hmx_features(const hmx_ctx *ctx)
+{
+    return ctx_open(ctx) ? ctx->features : 0;
+}
+
+int hmx_set_vector(hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags)
+{
+    if (!ctx_open(ctx))
+        return HMX_EINVAL;
+    if (ctx->ops->set_vector == NULL || !(ctx->features & HMX_FEAT_VECTOR))
+        return HMX_EOPNOTSUPP;
+    if (cpu >= HMX_VECTOR_CPUS || vector > HMX_VECTOR_MAX || flags != 0)
+        return HMX_EINVAL;
+    return ctx->ops->set_vector(ctx, cpu, vector, flags);
+}
+
 int hmx_query(hmx_ctx *ctx, const struct hmx_addr *dst, uint32_t space_required,
               struct hmx_ring_query *out)
 {

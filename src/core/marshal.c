@@ -149,7 +149,15 @@ int hmx_marshal_notify(const struct hmx_marshal *m, struct hmx_ring_query *q, un
     return 0;
 }
 
-/* ---- the four backend operations, for every marshalling backend ------- */
+int hmx_marshal_set_vector(const struct hmx_marshal *m, uint32_t cpu, uint32_t vector,
+                           uint32_t flags)
+{
+    uint64_t a[4] = {cpu, vector, flags, 0};
+
+    return m->trap(m->trap_ctx, HMX_OP_SET_VECTOR, a);
+}
+
+/* ---- the backend operations, for every marshalling backend ------------ */
 
 static const struct hmx_marshal_backend *mb(const struct hmx_ctx *ctx)
 {
@@ -192,4 +200,13 @@ int hmx_mb_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
 
     mb(ctx)->setup(ctx, &m, area);
     return hmx_marshal_notify(&m, q, n);
+}
+
+int hmx_mb_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags)
+{
+    _Alignas(16) uint8_t area[HMX_MARSHAL_STACK_AREA];
+    struct hmx_marshal m;
+
+    mb(ctx)->setup(ctx, &m, area);
+    return hmx_marshal_set_vector(&m, cpu, vector, flags);
 }

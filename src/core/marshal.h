@@ -40,6 +40,8 @@ int hmx_marshal_unregister(const struct hmx_marshal *m, const struct hmx_ring_un
 int hmx_marshal_sendv(const struct hmx_marshal *m, const struct hmx_send_addr *addr,
                       const struct hmx_iov *iov, unsigned niov, uint32_t message_type);
 int hmx_marshal_notify(const struct hmx_marshal *m, struct hmx_ring_query *q, unsigned n);
+int hmx_marshal_set_vector(const struct hmx_marshal *m, uint32_t cpu, uint32_t vector,
+                           uint32_t flags);
 
 /*
  * Backends built on this marshalling begin their private state (ctx->priv)
@@ -60,5 +62,6 @@ int hmx_mb_unregister(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg);
 int hmx_mb_sendv(struct hmx_ctx *ctx, const struct hmx_send_addr *addr, const struct hmx_iov *iov,
                  unsigned niov, uint32_t message_type);
 int hmx_mb_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
+int hmx_mb_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
 
 #endif

@@ -495,6 +495,41 @@ int hmx_provider_notify(struct hmx_provider *p, hmx_domid_t caller, struct hmx_r
     return 0;
 }
 
+int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t cpu,
+                            uint32_t vector, uint32_t flags)
+{
+    struct hmx_prov_domain *d;
+
+    if (!provider_ok(p))
+        return HMX_EINVAL;
+    d = find_domain(p, caller);
+    if (d == NULL)
+        return HMX_ENODEV;
+    if (cpu >= HMX_VECTOR_CPUS || vector > HMX_VECTOR_MAX || flags != 0)
+        return HMX_EINVAL;
+    d->vector[cpu] = (uint16_t)vector;
+    return 0;
+}
+
+uint32_t hmx_provider_vector(const struct hmx_provider *p, hmx_domid_t dom, uint32_t cpu)
+{
+    const struct hmx_prov_domain *d;
+
+    if (!provider_ok(p) || cpu >= HMX_VECTOR_CPUS)
+        return 0;
+    d = find_domain(p, dom);
+    return d != NULL ? d->vector[cpu] : 0;
+}
+
+int hmx_provider_query(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q)
+{
+    if (!provider_ok(p) || q == NULL)
+        return HMX_EINVAL;
+    if (find_domain(p, caller) == NULL)
+        return HMX_ENODEV;
+    return answer_query(p, caller, q);
+}
+
 int hmx_provider_ring_stats(const struct hmx_provider *p, hmx_domid_t owner, hmx_port_t port,
                             hmx_domid_t partner, struct hmx_ring_stats *out)
 {

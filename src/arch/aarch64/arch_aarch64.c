@@ -18,47 +18,43 @@
 
 #if HMX_PRIVILEGED
 
-/* SMCCC 1.2: arguments and results in x0..x17. */
-#define SMCCC_REGS                                                                              \
-    register uint64_t x0 __asm__("x0") = in[0];                                                 \
-    register uint64_t x1 __asm__("x1") = in[1];                                                 \
-    register uint64_t x2 __asm__("x2") = in[2];                                                 \
-    register uint64_t x3 __asm__("x3") = in[3];                                                 \
-    register uint64_t x4 __asm__("x4") = in[4];                                                 \
-    register uint64_t x5 __asm__("x5") = in[5];                                                 \
-    register uint64_t x6 __asm__("x6") = in[6];                                                 \
-    register uint64_t x7 __asm__("x7") = in[7];                                                 \
-    register uint64_t x8 __asm__("x8") = in[8];                                                 \
-    register uint64_t x9 __asm__("x9") = in[9];                                                 \
-    register uint64_t x10 __asm__("x10") = in[10];                                              \
-    register uint64_t x11 __asm__("x11") = in[11];                                              \
-    register uint64_t x12 __asm__("x12") = in[12];                                              \
-    register uint64_t x13 __asm__("x13") = in[13];                                              \
-    register uint64_t x14 __asm__("x14") = in[14];                                              \
-    register uint64_t x15 __asm__("x15") = in[15];                                              \
-    register uint64_t x16 __asm__("x16") = in[16];                                              \
-    register uint64_t x17 __asm__("x17") = in[17]
-
-#define SMCCC_OPERANDS                                                                          \
-    "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7), "+r"(x8),  \
-        "+r"(x9), "+r"(x10), "+r"(x11), "+r"(x12), "+r"(x13), "+r"(x14), "+r"(x15), "+r"(x16), \
-        "+r"(x17)
-
+/*
+ * SMCCC 1.1: arguments in x0..x7, results in x0..x7 (HMX uses x0..x5 and
+ * x0..x3); the callee preserves x8..x17.  GCC allows 30 asm operands, so
+ * the 1.2 extension to x17 is not carried here; out[8..17] read as 0.
+ */
 static int a64_smccc(void *ctx, enum hmx_smccc_conduit conduit, const uint64_t in[18],
                      uint64_t out[18])
 {
-    SMCCC_REGS;
+    register uint64_t x0 __asm__("x0") = in[0];
+    register uint64_t x1 __asm__("x1") = in[1];
+    register uint64_t x2 __asm__("x2") = in[2];
+    register uint64_t x3 __asm__("x3") = in[3];
+    register uint64_t x4 __asm__("x4") = in[4];
+    register uint64_t x5 __asm__("x5") = in[5];
+    register uint64_t x6 __asm__("x6") = in[6];
+    register uint64_t x7 __asm__("x7") = in[7];
+    int i;
 
     (void)ctx;
     if (conduit == HMX_SMCCC_HVC)
-        __asm__ volatile("hvc #0" : SMCCC_OPERANDS : : "memory");
+        __asm__ volatile("hvc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+                           "+r"(x7)
+                         :
+                         : "memory");
     else if (conduit == HMX_SMCCC_SMC)
-        __asm__ volatile("smc #0" : SMCCC_OPERANDS : : "memory");
+        __asm__ volatile("smc #0"
+                         : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
+                           "+r"(x7)
+                         :
+                         : "memory");
     else
         return HMX_EINVAL;
-    out[0] = x0, out[1] = x1, out[2] = x2, out[3] = x3, out[4] = x4, out[5] = x5;
-    out[6] = x6, out[7] = x7, out[8] = x8, out[9] = x9, out[10] = x10, out[11] = x11;
-    out[12] = x12, out[13] = x13, out[14] = x14, out[15] = x15, out[16] = x16, out[17] = x17;
+    out[0] = x0, out[1] = x1, out[2] = x2, out[3] = x3;
+    out[4] = x4, out[5] = x5, out[6] = x6, out[7] = x7;
+    for (i = 8; i < 18; i++)
+        out[i] = 0;
     return 0;
 }
 
