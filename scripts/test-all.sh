@@ -20,7 +20,9 @@ run() { # name, meson setup args...
 
 run build
 run build-aarch64 --cross-file cross/aarch64-linux-gnu.ini
-fdt=$(sh scripts/libfdt-source.sh build-deps)
+# Fetched sources live outside the tree (Meson will not take an absolute
+# include path into its source directory).
+fdt=$(sh scripts/libfdt-source.sh "${XDG_CACHE_HOME:-$HOME/.cache}/libhmx-deps")
 run build-x64fs --cross-file cross/x86_64-freestanding.ini -Dtools=false -Dtests=false \
   -Dlibfdt=disabled -Dlibfdt_src="$fdt"
 run build-a64fs --cross-file cross/aarch64-freestanding.ini -Dtools=false -Dtests=false \
