@@ -4,6 +4,7 @@
 # Every test run of libhmx, each in its own build directory:
 #   build          native (x86_64): all suites
 #   build-aarch64  hosted aarch64 cross build, suites run under qemu-aarch64
+#                  (libfdt compiled in from Debian's sources)
 #   build-x64fs    freestanding x86_64 core (with libfdt): symbol check
 #   build-a64fs    freestanding aarch64 core (with libfdt): symbol check
 # The packages must be installed (scripts/quickstart.sh test does that).
@@ -18,11 +19,12 @@ run() { # name, meson setup args...
   meson test -C "$name" --print-errorlogs || status=1
 }
 
-run build
-run build-aarch64 --cross-file cross/aarch64-linux-gnu.ini
 # Fetched sources live outside the tree (Meson will not take an absolute
 # include path into its source directory).
 fdt=$(sh scripts/libfdt-source.sh "${XDG_CACHE_HOME:-$HOME/.cache}/libhmx-deps")
+
+run build
+run build-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dlibfdt_src="$fdt"
 run build-x64fs --cross-file cross/x86_64-freestanding.ini -Dtools=false -Dtests=false \
   -Dlibfdt=disabled -Dlibfdt_src="$fdt"
 run build-a64fs --cross-file cross/aarch64-freestanding.ini -Dtools=false -Dtests=false \
