@@ -101,7 +101,7 @@ struct hmx_probe_result {
     /* Arm: what the device tree and SMCCC said. */
     int32_t dt_status;         /* 0, HMX_ECORRUPT (bad blob), HMX_EOPNOTSUPP (no libfdt) */
     uint32_t smccc_conduit;    /* enum hmx_smccc_conduit of the HMX node */
-    uint32_t smccc_version;    /* SMCCC_VERSION answer (0 when not asked) */
+    uint32_t smccc_version;    /* SMCCC_VERSION's answer, as answered (0 when not asked) */
     uint32_t smccc_base;       /* HMX function base */
     uint32_t dt_irq_cells;     /* cells of the HMX node's "interrupts" (<= 3) */
     uint32_t dt_irq[3];

@@ -103,6 +103,8 @@ struct hmx_provider_hooks {
 /* Provider flags. */
 /* Allow rings whose partner is HMX_DOMID_ANY (Xen's argo-mac=permissive). */
 #define HMX_PROVIDER_ALLOW_WILDCARD 0x1u
+/* The host's signal hook delivers registered vectors (HMX_FEAT_VECTOR). */
+#define HMX_PROVIDER_VECTORS 0x2u
 
 /* Domain flags. */
 #define HMX_DOMAIN_PRIVILEGED 0x1u /* the toolstack domain */
@@ -167,6 +169,7 @@ struct hmx_provider {
 
 /*
  * hmx_provider_init - set up a provider over the host's slot arrays.
+ * flags: HMX_PROVIDER_ALLOW_WILDCARD, HMX_PROVIDER_VECTORS.
  * Returns: 0; HMX_EINVAL (NULL p/hooks/arrays, a required hook missing,
  * zero slots, an unknown flag).
  */
@@ -253,6 +256,13 @@ int hmx_provider_notify(struct hmx_provider *p, hmx_domid_t caller, struct hmx_r
  */
 int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t cpu,
                             uint32_t vector, uint32_t flags);
+
+/*
+ * hmx_provider_features - the HMX_FEAT_* bits this provider offers its
+ * guests (HMX_FEAT_VECTOR when initialised with HMX_PROVIDER_VECTORS).
+ * Hosts that publish a discovery block or answer HMX_FEATURES use it.
+ */
+uint64_t hmx_provider_features(const struct hmx_provider *p);
 
 /*
  * hmx_provider_vector - the vector domain dom registered for CPU cpu.

@@ -29,7 +29,7 @@ static int inproc_open(struct hmx_ctx *ctx, const void *config)
         return HMX_EINVAL;
     pv->provider = cfg->provider;
     pv->domid = cfg->domid;
-    ctx->features = HMX_FEAT_VECTOR;
+    ctx->features = hmx_provider_features(cfg->provider);
     return 0;
 }
 

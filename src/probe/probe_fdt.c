@@ -55,6 +55,19 @@ static uint32_t xen_dt_version(const char *prop, int len)
     return 0;
 }
 
+/* A node without "status", or with "okay" / "ok", is in use; any other
+ * status (e.g. "disabled") means the firmware withholds it. */
+static int node_enabled(const void *fdt, int off)
+{
+    int len;
+    const char *status = fdt_getprop(fdt, off, "status", &len);
+
+    if (status == NULL)
+        return 1;
+    return (len == 5 && hmx_env_memcmp(status, "okay", 5) == 0) ||
+           (len == 3 && hmx_env_memcmp(status, "ok", 3) == 0);
+}
+
 static int smccc(struct hmx_probe_result *res, const struct hmx_arch_ops *arch,
                  enum hmx_smccc_conduit conduit, uint64_t fid, uint64_t x1, uint64_t out[18])
 {
@@ -147,12 +160,16 @@ static void probe_hmx_node(struct hmx_probe_result *res, const void *fdt, int of
         hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EPRIV, "needs EL1");
         return;
     }
-    if (smccc(res, arch, c, HMX_SMCCC_VERSION_FID, 0, out) < 0 || (int32_t)out[0] < 0 ||
-        (uint32_t)out[0] < HMX_SMCCC_MIN_VERSION) {
+    if (smccc(res, arch, c, HMX_SMCCC_VERSION_FID, 0, out) < 0) {
+        hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EOPNOTSUPP, "the SMCCC_VERSION call failed");
+        return;
+    }
+    if ((int32_t)out[0] >= 0)
+        res->smccc_version = (uint32_t)out[0];
+    if ((int32_t)out[0] < 0 || (uint32_t)out[0] < HMX_SMCCC_MIN_VERSION) {
         hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EOPNOTSUPP, "SMCCC 1.1 or later is required");
         return;
     }
-    res->smccc_version = (uint32_t)out[0];
     if (smccc(res, arch, c, base + HMX_SMCCC_FN_CALL_UID, 0, out) < 0) {
         hmx_probe_usable(res, HMX_MECH_SMCCC, HMX_EIO, "the HMX Call UID query failed");
         return;
@@ -183,17 +200,23 @@ void hmx_probe_fdt(struct hmx_probe_result *res, const struct hmx_probe_options 
                    const struct hmx_arch_ops *arch)
 {
     const void *fdt = opt->fdt;
-    int off;
+    int xen, hmx;
 
     if (opt->fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) != 0 ||
         fdt_totalsize(fdt) > opt->fdt_size) {
         res->dt_status = HMX_ECORRUPT;
         return;
     }
-    off = fdt_node_offset_by_compatible(fdt, -1, "xen,xen");
-    if (off >= 0)
-        probe_xen_node(res, fdt, off, arch);
-    off = fdt_node_offset_by_compatible(fdt, -1, HMX_DT_COMPATIBLE);
-    if (off >= 0)
-        probe_hmx_node(res, fdt, off, arch);
+    /* Both searches walk the structure block; a blob libfdt finds broken
+     * on the way is ignored whole, before any call is made. */
+    xen = fdt_node_offset_by_compatible(fdt, -1, "xen,xen");
+    hmx = fdt_node_offset_by_compatible(fdt, -1, HMX_DT_COMPATIBLE);
+    if ((xen < 0 && xen != -FDT_ERR_NOTFOUND) || (hmx < 0 && hmx != -FDT_ERR_NOTFOUND)) {
+        res->dt_status = HMX_ECORRUPT;
+        return;
+    }
+    if (xen >= 0 && node_enabled(fdt, xen))
+        probe_xen_node(res, fdt, xen, arch);
+    if (hmx >= 0 && node_enabled(fdt, hmx))
+        probe_hmx_node(res, fdt, hmx, arch);
 }

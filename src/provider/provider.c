@@ -171,7 +171,7 @@ int hmx_provider_init(struct hmx_provider *p, const struct hmx_provider_hooks *h
     hmx_env_memset(p, 0, sizeof(*p));
     if (hooks == NULL || hooks->map_ring == NULL || hooks->copy_from_guest == NULL ||
         domains == NULL || ndomains == 0 || rings == NULL || nrings == 0 ||
-        (flags & ~HMX_PROVIDER_ALLOW_WILDCARD) != 0)
+        (flags & ~(HMX_PROVIDER_ALLOW_WILDCARD | HMX_PROVIDER_VECTORS)) != 0)
         return HMX_EINVAL;
     hmx_env_memset(domains, 0, sizeof(*domains) * ndomains);
     hmx_env_memset(rings, 0, sizeof(*rings) * nrings);
@@ -509,6 +509,13 @@ int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t
         return HMX_EINVAL;
     d->vector[cpu] = (uint16_t)vector;
     return 0;
+}
+
+uint64_t hmx_provider_features(const struct hmx_provider *p)
+{
+    if (!provider_ok(p))
+        return 0;
+    return (p->flags & HMX_PROVIDER_VECTORS) ? HMX_FEAT_VECTOR : 0;
 }
 
 uint32_t hmx_provider_vector(const struct hmx_provider *p, hmx_domid_t dom, uint32_t cpu)

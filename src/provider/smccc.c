@@ -13,7 +13,8 @@ int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base
                        const uint64_t in[18], uint64_t out[4], hmx_gfn_t *gfn_scratch,
                        uint32_t gfn_scratch_len)
 {
-    const uint32_t fid = (uint32_t)in[0];
+    /* SMCCC 1.3's SVE hint (bit 16) says nothing about which function. */
+    const uint32_t fid = (uint32_t)in[0] & ~0x10000u;
     uint64_t a[4];
 
     if (p == NULL || !HMX_SMCCC_BASE_VALID(base) || (fid & ~0xFFu) != base)
@@ -30,9 +31,10 @@ int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base
     case HMX_SMCCC_FN_FEATURES:
         if (in[1] == HMX_SMCCC_FEATURE_BITMAP) {
             out[0] = HMX_SMCCC_SUCCESS;
-            out[1] = 0; /* no optional operation in this revision */
+            out[1] = hmx_provider_features(p); /* what this host delivers */
         } else if (in[1] == base + HMX_SMCCC_FN_VERSION || in[1] == base + HMX_SMCCC_FN_FEATURES ||
-                   in[1] == base + HMX_SMCCC_FN_CALL) {
+                   in[1] == base + HMX_SMCCC_FN_CALL || in[1] == base + HMX_SMCCC_FN_CALL_COUNT ||
+                   in[1] == base + HMX_SMCCC_FN_CALL_UID || in[1] == base + HMX_SMCCC_FN_REVISION) {
             out[0] = HMX_SMCCC_SUCCESS;
         } else {
             out[0] = (uint64_t)(int64_t)HMX_SMCCC_NOT_SUPPORTED;

@@ -19,6 +19,8 @@ Each line must be matched by the spec, as follows:
   sizeof(S.f) V       whose Field cell is f has V in its Offset / Size column
   dump(0xOOOO) HEX    a line of a fenced block starting "OOOO" whose first
                       16 two-digit hex tokens are the bytes HEX
+  text(NAME) STRING   the spec contains `STRING` (in backquotes, or in
+                      double quotes: a UUID, a device-tree string)
 
 Conversely, every HMX_* name in the first cell of a spec table row that
 carries a number must be printed by the program (so a code removed from the
@@ -183,7 +185,14 @@ def check_dump(fenced, offset, hexbytes):
     return False, "no dump line for offset " + offset
 
 
-def run_checks(lines, tables, fenced):
+def check_text(text, string):
+    for quoted in ("`" + string + "`", '"' + string + '"'):
+        if quoted in text:
+            return True, ""
+    return False, "the spec never states " + string
+
+
+def run_checks(lines, tables, fenced, text):
     results = []
     for line in lines:
         line = line.strip()
@@ -197,8 +206,11 @@ def run_checks(lines, tables, fenced):
         m_struct = re.fullmatch(r"sizeof\((struct \w+)\)", name)
         m_errno = re.fullmatch(r"errno\((HMX_\w+)\)", name)
         m_dump = re.fullmatch(r"dump\(0x([0-9a-f]{4})\)", name)
+        m_text = re.fullmatch(r"text\((\w+)\)", name)
         try:
-            if m_dump:
+            if m_text:
+                ok, why = check_text(text, value)
+            elif m_dump:
                 ok, why = check_dump(fenced, m_dump.group(1), value)
             elif m_errno:
                 if value != "-" and not value.lstrip("-").isdigit():
@@ -239,10 +251,11 @@ def main(argv):
     proc = subprocess.run([argv[1]], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, check=False)
     with open(argv[2], encoding="utf-8") as f:
-        tables, fenced = parse_spec(f.read())
+        spec_text = f.read()
+    tables, fenced = parse_spec(spec_text)
 
     lines = proc.stdout.splitlines()
-    results = run_checks(lines, tables, fenced)
+    results = run_checks(lines, tables, fenced, spec_text)
     printed = {l.strip().rpartition(" ")[0] for l in lines if l.strip()}
     for name in spec_only_names(tables, printed):
         results.append((False, name, "in the spec but not in the code"))

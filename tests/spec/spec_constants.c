@@ -12,6 +12,8 @@
  *   offsetof(S.f) V             offset of field f in struct S
  *   sizeof(S.f) V               size of field f in struct S
  *   dump(0xOOOO) HEX            16 bytes of the Appendix A ring, as hex
+ *   text(NAME) STRING           a string the spec must state: a UUID, a
+ *                               device-tree compatible or property name
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include "hmx/hmx.h"
 #include "hmx/mech.h"
 #include "hmx/probe.h"
+#include "hmx/smccc.h"
 #include "hmx/x86.h"
 #include "hmx/xen.h"
 
@@ -78,6 +81,12 @@ static void mechanisms(void)
     CONST(HMX_OP_UNREGISTER_RING);
     CONST(HMX_OP_SENDV);
     CONST(HMX_OP_NOTIFY);
+    CONST(HMX_OP_SET_VECTOR);
+
+    /* §10.8 and §10.9: optional operations and notifications. */
+    CONST(HMX_FEAT_VECTOR);
+    CONST(HMX_VECTOR_CPUS);
+    CONST(HMX_VECTOR_MAX);
 
     CONST(HMX_CPUID_SIG_EBX);
     CONST(HMX_CPUID_SIG_ECX);
@@ -106,6 +115,114 @@ static void mechanisms(void)
     CONST(HMX_HV_VIRTUALBOX);
     CONST(HMX_HV_PARALLELS);
     CONST(HMX_HV_HMX);
+}
+
+/* §13: the UUIDs as the spec writes them. */
+#define HMX_UUID "14bcd6c4-49a4-4fde-a778-1d75c0dfb3c0"
+#define XEN_UUID "a71812dc-c698-4369-9acf-79d18ddee667"
+
+static unsigned hexval(char c)
+{
+    return c >= '0' && c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
+/* SMCCC returns a UID in w0..w3, four bytes each, first byte lowest. */
+static void uid_matches(const char *name, const char *uuid, uint32_t w0, uint32_t w1,
+                        uint32_t w2, uint32_t w3)
+{
+    const uint32_t w[4] = {w0, w1, w2, w3};
+    unsigned char b[16];
+    unsigned n = 0, i;
+
+    for (i = 0; uuid[i] != '\0' && n < 16; i++) {
+        if (uuid[i] == '-')
+            continue;
+        b[n++] = (unsigned char)(hexval(uuid[i]) << 4 | hexval(uuid[i + 1]));
+        i++;
+    }
+    for (i = 0; i < 4; i++) {
+        uint32_t want = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 |
+                        (uint32_t)b[4 * i + 2] << 16 | (uint32_t)b[4 * i + 3] << 24;
+
+        if (n != 16 || w[i] != want) {
+            printf("%s_W%u NOT-THE-UUID-%s\n", name, i, uuid);
+            failures++;
+        }
+    }
+}
+
+/* The spec's rule for a function base, written out independently of
+ * HMX_SMCCC_BASE_VALID: fast, SMC64, owner 5, bits 23..16 and 7..0 zero,
+ * bits 15..8 not 0xFF.  Both must agree on every ID tried. */
+static int spec_base_rule(uint32_t fid)
+{
+    return (fid >> 31 & 1u) == 1u && (fid >> 30 & 1u) == 1u && (fid >> 24 & 0x3Fu) == 5u &&
+           (fid >> 16 & 0xFFu) == 0u && (fid & 0xFFu) == 0u && (fid >> 8 & 0xFFu) != 0xFFu;
+}
+
+static void base_rule(void)
+{
+    static const uint32_t highs[] = {0xC500u, 0x8500u, 0x4500u, 0xC400u, 0xC600u,
+                                     0xC501u, 0xC510u, 0xC580u, 0xE500u, 0xF500u};
+    unsigned h, bad = 0;
+    uint32_t lo;
+
+    for (h = 0; h < sizeof(highs) / sizeof(highs[0]); h++)
+        for (lo = 0; lo <= 0xFFFFu; lo++) {
+            uint32_t fid = (uint32_t)highs[h] << 16 | lo;
+
+            if (!HMX_SMCCC_BASE_VALID(fid) != !spec_base_rule(fid))
+                bad++;
+        }
+    if (!HMX_SMCCC_BASE_VALID(HMX_SMCCC_BASE_DEFAULT) || bad != 0) {
+        printf("HMX_SMCCC_BASE_VALID RULE-DIFFERS-ON-%u-IDS\n", bad);
+        failures++;
+    }
+}
+
+/* §13: the SMCCC mechanism, and the UIDs a probe tells apart. */
+static void smccc(void)
+{
+    CONST(HMX_SMCCC_VERSION_FID);
+    CONST(HMX_SMCCC_MIN_VERSION);
+    CONST(HMX_SMCCC_OWNER_UID_FID);
+    CONST(HMX_SMCCC_SUCCESS);
+    CONST(HMX_SMCCC_NOT_SUPPORTED);
+    CONST(HMX_SMCCC_INVALID_PARAMETER);
+    CONST(HMX_SMCCC_FAST_SMC64);
+    CONST(HMX_SMCCC_OWNER_STD_HYP);
+
+    CONST(HMX_SMCCC_BASE_DEFAULT);
+    CONST(HMX_SMCCC_FN_VERSION);
+    CONST(HMX_SMCCC_FN_FEATURES);
+    CONST(HMX_SMCCC_FN_CALL);
+    CONST(HMX_SMCCC_FN_CALL_COUNT);
+    CONST(HMX_SMCCC_FN_CALL_UID);
+    CONST(HMX_SMCCC_FN_REVISION);
+    CONST(HMX_SMCCC_FUNCTIONS);
+    CONST(HMX_SMCCC_FEATURE_BITMAP);
+
+    CONST(HMX_SMCCC_UID_W0);
+    CONST(HMX_SMCCC_UID_W1);
+    CONST(HMX_SMCCC_UID_W2);
+    CONST(HMX_SMCCC_UID_W3);
+    CONST(HMX_XEN_SMCCC_UID_W0);
+    CONST(HMX_XEN_SMCCC_UID_W1);
+    CONST(HMX_XEN_SMCCC_UID_W2);
+    CONST(HMX_XEN_SMCCC_UID_W3);
+
+    uid_matches("HMX_SMCCC_UID", HMX_UUID, HMX_SMCCC_UID_W0, HMX_SMCCC_UID_W1,
+                HMX_SMCCC_UID_W2, HMX_SMCCC_UID_W3);
+    uid_matches("HMX_XEN_SMCCC_UID", XEN_UUID, HMX_XEN_SMCCC_UID_W0, HMX_XEN_SMCCC_UID_W1,
+                HMX_XEN_SMCCC_UID_W2, HMX_XEN_SMCCC_UID_W3);
+    base_rule();
+    printf("text(HMX_SMCCC_UID) %s\n", HMX_UUID);
+    printf("text(HMX_XEN_SMCCC_UID) %s\n", XEN_UUID);
+
+    /* §14: the device-tree binding's strings. */
+    printf("text(HMX_DT_COMPATIBLE) %s\n", HMX_DT_COMPATIBLE);
+    printf("text(HMX_DT_PROP_CONDUIT) %s\n", HMX_DT_PROP_CONDUIT);
+    printf("text(HMX_DT_PROP_BASE) %s\n", HMX_DT_PROP_BASE);
 }
 
 static void structures(void)
@@ -228,6 +345,7 @@ int main(void)
 {
     constants();
     mechanisms();
+    smccc();
     structures();
     errors();
     appendix_a();

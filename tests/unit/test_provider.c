@@ -389,7 +389,7 @@ static void test_init_rejects_invalid_arguments(void **state)
     assert_rc(hmx_provider_init(&p, &h, doms, 0, rings, 2, 0), HMX_EINVAL);
     assert_rc(hmx_provider_init(&p, &h, doms, 2, NULL, 2, 0), HMX_EINVAL);
     assert_rc(hmx_provider_init(&p, &h, doms, 2, rings, 0, 0), HMX_EINVAL);
-    assert_rc(hmx_provider_init(&p, &h, doms, 2, rings, 2, 0x2u), HMX_EINVAL);
+    assert_rc(hmx_provider_init(&p, &h, doms, 2, rings, 2, 0x4u), HMX_EINVAL); /* first unassigned flag */
     assert_rc(hmx_provider_init(&p, &h, doms, 2, rings, 2, 0x80000000u), HMX_EINVAL);
     bad = h;
     bad.map_ring = NULL;
@@ -1721,9 +1721,77 @@ static void test_fini_unmaps_every_ring(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+
+/* Vector registration: recorded per (domain, CPU), withdrawn with 0,
+ * offered as a feature only when the host says it delivers vectors. */
+static void test_set_vector_records_and_withdraws(void **state)
+{
+    static struct hmx_provider p;
+    static HMX_PROVIDER_STORAGE(vs, 2, 2);
+    struct hmx_provider_hooks h;
+
+    (void)state;
+    hmx_inproc_hooks(&h, NULL);
+    assert_int_equal(hmx_provider_init(&p, &h, vs_domains, 2, vs_rings, 2, 0), 0);
+    assert_int_equal(hmx_provider_domain_add(&p, 1, 0), 0);
+    assert_int_equal(hmx_provider_features(&p), 0);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 0, 0x40, 0), 0);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 7, 0x41, 0), 0);
+    assert_int_equal(hmx_provider_vector(&p, 1, 0), 0x40);
+    assert_int_equal(hmx_provider_vector(&p, 1, 7), 0x41);
+    assert_int_equal(hmx_provider_vector(&p, 1, 1), 0);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 0, 0x50, 0), 0); /* replaces */
+    assert_int_equal(hmx_provider_vector(&p, 1, 0), 0x50);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 0, 0, 0), 0); /* withdraws */
+    assert_int_equal(hmx_provider_vector(&p, 1, 0), 0);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, HMX_VECTOR_CPUS, 0x40, 0), HMX_EINVAL);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 0, HMX_VECTOR_MAX + 1, 0), HMX_EINVAL);
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 0, 0x40, 1), HMX_EINVAL);
+    assert_int_equal(hmx_provider_set_vector(&p, 9, 0, 0x40, 0), HMX_ENODEV);
+    assert_int_equal(hmx_provider_vector(&p, 9, 0), 0);
+    assert_int_equal(hmx_provider_vector(&p, 1, HMX_VECTOR_CPUS), 0);
+    /* A removed and re-added domain starts without vectors. */
+    assert_int_equal(hmx_provider_set_vector(&p, 1, 3, 0x42, 0), 0);
+    assert_int_equal(hmx_provider_domain_remove(&p, 1), 0);
+    assert_int_equal(hmx_provider_domain_add(&p, 1, 0), 0);
+    assert_int_equal(hmx_provider_vector(&p, 1, 3), 0);
+}
+
+static void test_vectors_feature_follows_provider_flag(void **state)
+{
+    static struct hmx_provider p;
+    static HMX_PROVIDER_STORAGE(vf, 2, 2);
+    struct hmx_provider_hooks h;
+    struct hmx_inproc_config cfg = {.provider = &p, .domid = 1};
+    struct hmx_open_args args = {.backend = &hmx_backend_inproc, .backend_config = &cfg};
+    hmx_ctx ctx;
+
+    (void)state;
+    hmx_inproc_hooks(&h, NULL);
+    assert_int_equal(hmx_provider_init(&p, &h, vf_domains, 2, vf_rings, 2, HMX_PROVIDER_VECTORS), 0);
+    assert_int_equal(hmx_provider_domain_add(&p, 1, 0), 0);
+    assert_int_equal(hmx_provider_features(&p), HMX_FEAT_VECTOR);
+    assert_int_equal(hmx_open(&ctx, &args), 0);
+    assert_int_equal(hmx_features(&ctx) & HMX_FEAT_VECTOR, HMX_FEAT_VECTOR);
+    assert_int_equal(hmx_set_vector(&ctx, 0, 0x40, 0), 0);
+    assert_int_equal(hmx_provider_vector(&p, 1, 0), 0x40);
+    assert_int_equal(hmx_set_vector(&ctx, HMX_VECTOR_CPUS, 0x40, 0), HMX_EINVAL);
+    hmx_close(&ctx);
+
+    /* Without the flag the in-process backend does not offer it. */
+    assert_int_equal(hmx_provider_init(&p, &h, vf_domains, 2, vf_rings, 2, 0), 0);
+    assert_int_equal(hmx_provider_domain_add(&p, 1, 0), 0);
+    assert_int_equal(hmx_open(&ctx, &args), 0);
+    assert_int_equal(hmx_features(&ctx), 0);
+    assert_int_equal(hmx_set_vector(&ctx, 0, 0x40, 0), HMX_EOPNOTSUPP);
+    hmx_close(&ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_vector_records_and_withdraws),
+        cmocka_unit_test(test_vectors_feature_follows_provider_flag),
         T(test_init_rejects_invalid_arguments),
         T(test_init_with_only_required_hooks_works),
         T(test_domain_add_validates_id_and_flags),

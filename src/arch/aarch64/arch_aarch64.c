@@ -19,9 +19,11 @@
 #if HMX_PRIVILEGED
 
 /*
- * SMCCC 1.1: arguments in x0..x7, results in x0..x7 (HMX uses x0..x5 and
- * x0..x3); the callee preserves x8..x17.  GCC allows 30 asm operands, so
- * the 1.2 extension to x17 is not carried here; out[8..17] read as 0.
+ * Arguments in x0..x7 and results in x0..x7 (HMX uses x0..x5 and x0..x3).
+ * SMCCC 1.1 preserves x4..x17 but 1.0 does not, and the first call a probe
+ * makes (SMCCC_VERSION) cannot know which it talks to: x8..x17 are
+ * declared clobbered.  GCC allows 30 asm operands, so the 1.2 extension of
+ * arguments to x17 is not carried; out[8..17] read as 0.
  */
 static int a64_smccc(void *ctx, enum hmx_smccc_conduit conduit, const uint64_t in[18],
                      uint64_t out[18])
@@ -42,13 +44,15 @@ static int a64_smccc(void *ctx, enum hmx_smccc_conduit conduit, const uint64_t i
                          : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
                            "+r"(x7)
                          :
-                         : "memory");
+                         : "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                           "memory");
     else if (conduit == HMX_SMCCC_SMC)
         __asm__ volatile("smc #0"
                          : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6),
                            "+r"(x7)
                          :
-                         : "memory");
+                         : "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+                           "memory");
     else
         return HMX_EINVAL;
     out[0] = x0, out[1] = x1, out[2] = x2, out[3] = x3;

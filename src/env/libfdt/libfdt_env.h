@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libfdt_env.h for freestanding libhmx builds: what libfdt's fdt.c and
- * fdt_ro.c need, written against libhmx's environment.  libfdt's string
- * functions map to the hmx_env_* implementations in src/env/hmx_string.c,
- * so a freestanding core still needs only memcpy, memset and memcmp.
+ * libfdt_env.h for builds that compile libfdt in: what libfdt needs,
+ * written against libhmx's environment.  Freestanding, the string
+ * functions beyond memcpy/memset/memcmp map to the hmx_env_* ones in
+ * src/env/hmx_string.c, so the core still needs only those three.
  */
 #ifndef LIBFDT_ENV_H
 #define LIBFDT_ENV_H
@@ -77,19 +77,22 @@ static inline fdt64_t cpu_to_fdt64(uint64_t x)
     return r;
 }
 
+#if defined(__STDC_HOSTED__) && __STDC_HOSTED__
+/* Hosted (a cross build without its architecture's libfdt): the C library
+ * has them all. */
+#include <string.h>
+#else
 void *hmx_env_memmove(void *dst, const void *src, size_t n);
 void *hmx_env_memchr(const void *s, int c, size_t n);
 size_t hmx_env_strlen(const char *s);
 size_t hmx_env_strnlen(const char *s, size_t max);
 char *hmx_env_strrchr(const char *s, int c);
 
-#define memcpy hmx_env_memcpy
-#define memset hmx_env_memset
-#define memcmp hmx_env_memcmp
 #define memmove hmx_env_memmove
 #define memchr hmx_env_memchr
 #define strlen hmx_env_strlen
 #define strnlen hmx_env_strnlen
 #define strrchr hmx_env_strrchr
+#endif
 
 #endif /* LIBFDT_ENV_H */
