@@ -12,8 +12,12 @@ results = []
 
 
 def run(*args):
-    p = subprocess.run([hmx, *args], capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout, p.stderr
+    p = subprocess.run([hmx, *args], capture_output=True, timeout=120)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def printable(text):
+    return all(c == "\n" or 32 <= ord(c) < 127 for c in text)
 
 
 def check(name, ok, detail=""):
@@ -40,6 +44,7 @@ check("probe rejects forcing inproc", rc == 2)
 
 rc, out, _ = run("demo")
 check("demo succeeds", rc == 0 and "errors 0" in out and "ring full" in out, out[-300:])
+check("demo prints only text", printable(out), [l for l in out.splitlines() if not printable(l)][:3])
 rc, out, _ = run("demo", "--quiet", "--messages", "5000", "--ring-size", "8K")
 check("demo 5000 messages quietly", rc == 0 and "received 5000, acknowledged 5000" in out, out)
 

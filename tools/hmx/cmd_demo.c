@@ -99,11 +99,15 @@ static void back_drain(struct demo *d)
         }
         if (!ok)
             d->bad++;
-        if (!d->quiet)
-            printf("recv  #%-3u dom%u:%u <- dom%u:%u  type %u  %4d bytes  %s  \"%.24s...\"\n",
+        if (!d->quiet) {
+            /* The body is not NUL-terminated: print at most what arrived. */
+            int shown = ok ? (int)((size_t)n - sizeof(head)) : 0;
+
+            printf("recv  #%-3u dom%u:%u <- dom%u:%u  type %u  %4d bytes  %s  \"%.*s...\"\n",
                    d->received, DOM_BACK, PORT_DATA, info.source.domain, info.source.port,
-                   info.message_type, n, ok ? "verified" : "CORRUPT",
+                   info.message_type, n, ok ? "verified" : "CORRUPT", shown < 24 ? shown : 24,
                    (const char *)buf + sizeof(head));
+        }
         d->received++;
         if (hmx_send(&d->back, PORT_DATA, &ack_to, &head.seq, sizeof(head.seq), TYPE_ACK) < 0)
             d->bad++;
