@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the KVM test VMM (vmm.c) and its freestanding guests (guest/) agree
+ * on: the guest-physical memory map, the I/O ports the guests use to talk
+ * to the harness, the scenarios, and the records the guests hand over.
+ *
+ * Nothing here is part of libhmx: HMX itself goes only through the MSR
+ * mechanism, which the VMM serves with the reference provider.
+ */
+#ifndef HMX_KVM_ABI_H
+#define HMX_KVM_ABI_H
+
+#include <stdint.h>
+
+/* ---- guest-physical memory map -------------------------------------- */
+
+#define KVM_GUEST_PML4 0x1000u    /* PML4, PDPT, 4 page directories */
+#define KVM_GUEST_GDT 0x8000u     /* null, code 0x08, data 0x10, TSS 0x18 */
+#define KVM_GUEST_TSS 0x8100u
+#define KVM_GUEST_LOAD 0x100000u  /* where the guest image is linked */
+#define KVM_GUEST_STACK 0x40000u  /* stack bytes kept free below the top of memory */
+#define KVM_GUEST_LAPIC 0xFEE00000u
+
+/* Segment selectors of the VMM's GDT. */
+#define KVM_SEL_CODE 0x08u
+#define KVM_SEL_DATA 0x10u
+#define KVM_SEL_TSS 0x18u
+
+/*
+ * Entry: 64-bit mode, paging on (identity, 2 MiB pages, first 4 GiB),
+ * interrupts off, RSP at the top of memory, and
+ *   rdi = this domain's id, rsi = scenario (KVM_SC_*), rdx = its argument.
+ */
+
+/* ---- I/O ports ---------------------------------------------------------- */
+
+#define KVM_PORT_PRINT 0x0400u   /* out32: address of a NUL-terminated string */
+#define KVM_PORT_EXIT 0x0401u    /* out32: verdict (0: pass); the vCPU stops */
+#define KVM_PORT_CSEL 0x0402u    /* out32: select a counter (KVM_CTR_*) */
+#define KVM_PORT_CVAL 0x0403u    /* in32: the selected counter, low 32 bits */
+#define KVM_PORT_REPORT 0x0404u  /* out32: address of a struct kvm_report */
+#define KVM_PORT_BARRIER 0x0405u /* out32: barrier number; returns when all domains reached it */
+#define KVM_PORT_MARK 0x0406u    /* in32: the host records a timestamp; returns its index */
+#define KVM_PORT_BENCH 0x0407u   /* out32: address of a struct kvm_bench_row */
+#define KVM_PORT_STEP 0x0408u    /* out32 1: count instructions (single-step); 0: stop;
+                                    in32: the last count */
+
+/* Counters readable through KVM_PORT_CSEL / KVM_PORT_CVAL. */
+#define KVM_CTR_DENIALS 1u       /* audit hook calls (policy denials), all domains */
+#define KVM_CTR_MSIS 2u          /* MSIs delivered to this domain */
+#define KVM_CTR_CALL_EXITS 3u    /* this domain's exits on the call MSR */
+#define KVM_CTR_EXITS 4u         /* this domain's exits to user space, this read's included */
+#define KVM_CTR_EXITS_OP(op) (0x100u + (op)) /* ... for one operation number */
+
+/* MSRs: the HMX call register, and one the VMM ignores (the bench's empty exit). */
+#define KVM_MSR_CALL 0x400000E0u /* HMX_MSR_CALL_DEFAULT */
+#define KVM_MSR_NULL 0x400000E1u
+
+/* Where the VMM puts the HMX discovery block: past KVM's own range, so a
+ * guest's probe must scan to find it. */
+#define KVM_HMX_CPUID_BASE 0x40000100u
+
+/* The port the VMM's policy hook closes to every sender. */
+#define KVM_DENIED_PORT 666u
+
+/* ---- scenarios ---------------------------------------------------------- */
+
+#define KVM_SC_BASIC 1u  /* both: register, sendv, interrupt, recv, notify, unregister */
+#define KVM_SC_ERRORS 2u /* ECONNREFUSED, EMSGSIZE, EACCES, EAGAIN + wake-up */
+#define KVM_SC_BULK 3u   /* arg messages each way through 4 KiB rings */
+#define KVM_SC_TRAPS 4u  /* a fixed mix of operations, counted on both sides */
+#define KVM_SC_BENCH 5u  /* timing loops (the bench image) */
+
+/* ---- records ------------------------------------------------------------ */
+
+#define KVM_OPS 32u /* operation numbers counted: 0..31 */
+#define KVM_REPORT_MAGIC 0x54504552u /* "REPT" */
+
+/* What a guest did, handed over once before it exits. */
+struct kvm_report {
+    uint32_t magic;
+    uint32_t probe_traps;     /* res.traps of hmx_probe */
+    uint32_t probe_chosen;    /* res.chosen */
+    uint32_t denials;         /* policy denials this guest provoked */
+    uint64_t ops[KVM_OPS];    /* HMX calls issued, by operation number */
+    uint64_t sent, received;  /* messages */
+    uint64_t eagain;          /* sends refused for space */
+    uint64_t interrupts;      /* HMX interrupts taken */
+};
+
+#define KVM_BENCH_BASE_CPUID 1u /* row kinds */
+#define KVM_BENCH_BASE_MSR 2u
+#define KVM_BENCH_OP 3u
+#define KVM_BENCH_BASE_INSN 4u
+
+/* One benchmark row: iters repetitions timed in equal chunks between
+ * consecutive timestamps mark_begin..mark_end (one chunk per step).
+ * filler: plain register instructions the loop executes per repetition
+ * besides the operation; the VMM subtracts them at the measured cost of
+ * one (KVM_BENCH_BASE_INSN). */
+struct kvm_bench_row {
+    char name[40];
+    uint32_t kind;
+    uint32_t iters;
+    uint32_t mark_begin, mark_end;
+    uint32_t filler;
+    uint32_t insns; /* guest instructions of one repetition, single-stepped (0: not counted) */
+};
+
+#endif /* HMX_KVM_ABI_H */
