@@ -8,10 +8,8 @@
 #include "hmx/x86.h"
 
 struct cpuid_priv {
-    struct hmx_marshal_backend mb; /* first: the shared operations find it */
-    const struct hmx_arch_ops *arch;
+    struct hmx_agnostic ag; /* first */
     uint32_t leaf;
-    struct hmx_call_page page;
 };
 
 _Static_assert(sizeof(struct cpuid_priv) <= HMX_CTX_PRIV_SIZE, "cpuid private state fits");
@@ -33,16 +31,15 @@ static int cpuid_trap(void *trap_ctx, uint32_t op, const uint64_t a[4])
     r.rdx = a[1];
     r.rsi = a[2];
     r.rdi = a[3];
-    rc = pv->arch->cpuid_call(pv->arch->ctx, &r);
+    rc = pv->ag.arch->cpuid_call(pv->ag.arch->ctx, &r);
     if (rc < 0)
         return rc;
     return hmx_call_result((int32_t)(uint32_t)r.rax);
 }
 
-static void cpuid_setup(struct hmx_ctx *ctx, struct hmx_marshal *m, uint8_t *stack_area)
+static int has_cpuid_call(const struct hmx_arch_ops *arch)
 {
-    (void)stack_area;
-    hmx_call_page_marshal(&priv(ctx)->page, &ctx->env, m, cpuid_trap, priv(ctx));
+    return arch->cpuid_call != NULL;
 }
 
 static int cpuid_open(struct hmx_ctx *ctx, const void *config)
@@ -52,13 +49,9 @@ static int cpuid_open(struct hmx_ctx *ctx, const void *config)
 
     if (cfg == NULL)
         return HMX_EINVAL;
-    pv->arch = cfg->arch != NULL ? cfg->arch : hmx_arch_native();
-    if (pv->arch->cpuid_call == NULL)
-        return HMX_EOPNOTSUPP;
-    pv->mb.setup = cpuid_setup;
     pv->leaf = cfg->leaf;
-    ctx->features = cfg->features & HMX_FEAT_VECTOR; /* the extensions we carry */
-    return hmx_call_page_init(&pv->page, &ctx->env, cfg->call_page);
+    return hmx_agnostic_open(ctx, &pv->ag, cfg->arch, has_cpuid_call, cpuid_trap, cfg->call_page,
+                             cfg->features);
 }
 
 const struct hmx_backend_ops hmx_backend_cpuid = {

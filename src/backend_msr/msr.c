@@ -9,10 +9,8 @@
 #include "hmx_env.h"
 
 struct msr_priv {
-    struct hmx_marshal_backend mb; /* first: the shared operations find it */
-    const struct hmx_arch_ops *arch;
+    struct hmx_agnostic ag; /* first */
     uint32_t msr;
-    struct hmx_call_page page;
 };
 
 _Static_assert(sizeof(struct msr_priv) <= HMX_CTX_PRIV_SIZE, "msr private state fits");
@@ -25,7 +23,7 @@ static struct msr_priv *priv(struct hmx_ctx *ctx)
 static int msr_trap(void *trap_ctx, uint32_t op, const uint64_t a[4])
 {
     struct msr_priv *pv = trap_ctx;
-    volatile struct hmx_call_block *blk = (volatile struct hmx_call_block *)(void *)pv->page.va;
+    volatile struct hmx_call_block *blk = (volatile struct hmx_call_block *)(void *)pv->ag.page.va;
     int rc;
 
     blk->op = op;
@@ -37,16 +35,15 @@ static int msr_trap(void *trap_ctx, uint32_t op, const uint64_t a[4])
     blk->arg[3] = a[3];
     blk->reserved[0] = 0;
     blk->reserved[1] = 0;
-    rc = pv->arch->wrmsr(pv->arch->ctx, pv->msr, pv->page.gpa);
+    rc = pv->ag.arch->wrmsr(pv->ag.arch->ctx, pv->msr, pv->ag.page.gpa);
     if (rc < 0)
         return rc;
     return hmx_call_result(blk->ret);
 }
 
-static void msr_setup(struct hmx_ctx *ctx, struct hmx_marshal *m, uint8_t *stack_area)
+static int has_wrmsr(const struct hmx_arch_ops *arch)
 {
-    (void)stack_area;
-    hmx_call_page_marshal(&priv(ctx)->page, &ctx->env, m, msr_trap, priv(ctx));
+    return arch->wrmsr != NULL;
 }
 
 static int msr_open(struct hmx_ctx *ctx, const void *config)
@@ -56,13 +53,9 @@ static int msr_open(struct hmx_ctx *ctx, const void *config)
 
     if (cfg == NULL)
         return HMX_EINVAL;
-    pv->arch = cfg->arch != NULL ? cfg->arch : hmx_arch_native();
-    if (pv->arch->wrmsr == NULL)
-        return HMX_EOPNOTSUPP;
-    pv->mb.setup = msr_setup;
     pv->msr = cfg->msr;
-    ctx->features = cfg->features & HMX_FEAT_VECTOR; /* the extensions we carry */
-    return hmx_call_page_init(&pv->page, &ctx->env, cfg->call_page);
+    return hmx_agnostic_open(ctx, &pv->ag, cfg->arch, has_wrmsr, msr_trap, cfg->call_page,
+                             cfg->features);
 }
 
 const struct hmx_backend_ops hmx_backend_msr = {

@@ -9,11 +9,9 @@
 #include "hmx_env.h"
 
 struct smccc_priv {
-    struct hmx_marshal_backend mb; /* first: the shared operations find it */
-    const struct hmx_arch_ops *arch;
+    struct hmx_agnostic ag; /* first */
     enum hmx_smccc_conduit conduit;
     uint32_t base;
-    struct hmx_call_page page;
 };
 
 _Static_assert(sizeof(struct smccc_priv) <= HMX_CTX_PRIV_SIZE, "smccc private state fits");
@@ -36,7 +34,7 @@ static int smccc_trap(void *trap_ctx, uint32_t op, const uint64_t a[4])
     in[3] = a[1];
     in[4] = a[2];
     in[5] = a[3];
-    rc = pv->arch->smccc(pv->arch->ctx, pv->conduit, in, out);
+    rc = pv->ag.arch->smccc(pv->ag.arch->ctx, pv->conduit, in, out);
     if (rc < 0)
         return rc;
     switch ((int64_t)out[0]) {
@@ -51,10 +49,9 @@ static int smccc_trap(void *trap_ctx, uint32_t op, const uint64_t a[4])
     }
 }
 
-static void smccc_setup(struct hmx_ctx *ctx, struct hmx_marshal *m, uint8_t *stack_area)
+static int has_smccc(const struct hmx_arch_ops *arch)
 {
-    (void)stack_area;
-    hmx_call_page_marshal(&priv(ctx)->page, &ctx->env, m, smccc_trap, priv(ctx));
+    return arch->smccc != NULL;
 }
 
 static int smccc_open(struct hmx_ctx *ctx, const void *config)
@@ -67,13 +64,9 @@ static int smccc_open(struct hmx_ctx *ctx, const void *config)
     pv->base = cfg->function_base != 0 ? cfg->function_base : HMX_SMCCC_BASE_DEFAULT;
     if (!HMX_SMCCC_BASE_VALID(pv->base))
         return HMX_EINVAL;
-    pv->arch = cfg->arch != NULL ? cfg->arch : hmx_arch_native();
-    if (pv->arch->smccc == NULL)
-        return HMX_EOPNOTSUPP;
-    pv->mb.setup = smccc_setup;
     pv->conduit = cfg->conduit;
-    ctx->features = cfg->features & HMX_FEAT_VECTOR; /* the extensions we carry */
-    return hmx_call_page_init(&pv->page, &ctx->env, cfg->call_page);
+    return hmx_agnostic_open(ctx, &pv->ag, cfg->arch, has_smccc, smccc_trap, cfg->call_page,
+                             cfg->features);
 }
 
 const struct hmx_backend_ops hmx_backend_smccc = {

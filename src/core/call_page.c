@@ -38,3 +38,24 @@ int hmx_call_result(int64_t ret)
         return hmx_err_from_xen((int)-ret);
     return HMX_EIO;
 }
+
+static void agnostic_setup(struct hmx_ctx *ctx, struct hmx_marshal *m, uint8_t *stack_area)
+{
+    struct hmx_agnostic *ag = (struct hmx_agnostic *)(void *)ctx->priv.u64;
+
+    (void)stack_area; /* guest-physical staging lives in the call page */
+    hmx_call_page_marshal(&ag->page, &ctx->env, m, ag->trap, ag);
+}
+
+int hmx_agnostic_open(struct hmx_ctx *ctx, struct hmx_agnostic *ag, const struct hmx_arch_ops *arch,
+                      int (*has_insn)(const struct hmx_arch_ops *arch), hmx_trap_fn trap,
+                      void *call_page, uint64_t features)
+{
+    ag->arch = arch != NULL ? arch : hmx_arch_native();
+    if (!has_insn(ag->arch))
+        return HMX_EOPNOTSUPP;
+    ag->mb.setup = agnostic_setup;
+    ag->trap = trap;
+    ctx->features = features & HMX_FEAT_VECTOR; /* the extensions these mechanisms carry */
+    return hmx_call_page_init(&ag->page, &ctx->env, call_page);
+}
