@@ -81,6 +81,17 @@ struct hmx_arch_ops {
  */
 const struct hmx_arch_ops *hmx_arch_native(void);
 
+/*
+ * hmx_arch_xen_pv - the table for a Xen PV kernel on x86-64: as native,
+ * except that cpuid uses Xen's forced-emulation prefix (ud2; "xen";
+ * cpuid).  A PV kernel runs on the bare CPU, so a plain CPUID reaches Xen
+ * only where Xen can enable CPUID faulting (not on most AMD parts, nor
+ * under emulation) and otherwise shows the machine's own leaves.  Use it
+ * only in a PV domain: elsewhere the prefix is an undefined opcode.
+ * Returns: the table on x86-64; the native table on other architectures.
+ */
+const struct hmx_arch_ops *hmx_arch_xen_pv(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -122,3 +122,8 @@ const struct hmx_arch_ops *hmx_arch_native(void)
 {
     return &a64_native;
 }
+
+const struct hmx_arch_ops *hmx_arch_xen_pv(void)
+{
+    return hmx_arch_native(); /* PV is an x86-64 notion */
+}

@@ -31,6 +31,22 @@ static void x86_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4
     out[3] = d;
 }
 
+/* Xen's forced emulation: ud2 followed by "xen" makes Xen emulate the
+ * next instruction, so a PV guest's CPUID sees Xen's leaves. */
+static void x86_cpuid_xen_pv(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    uint32_t a, b, c, d;
+
+    (void)ctx;
+    __asm__ volatile(".byte 0x0f, 0x0b, 0x78, 0x65, 0x6e\n\tcpuid"
+                     : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+                     : "a"(leaf), "c"(subleaf));
+    out[0] = a;
+    out[1] = b;
+    out[2] = c;
+    out[3] = d;
+}
+
 #if HMX_PRIVILEGED
 
 static int x86_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
@@ -160,7 +176,23 @@ static const struct hmx_arch_ops x86_native = {
     .smccc = 0,
 };
 
+static const struct hmx_arch_ops x86_xen_pv = {
+    .ctx = 0,
+    .flags = HMX_PRIVILEGED ? 0u : HMX_ARCH_USER,
+    .cpuid = x86_cpuid_xen_pv,
+    .rdmsr = x86_rdmsr,
+    .wrmsr = x86_wrmsr,
+    .cpuid_call = x86_cpuid_call,
+    .xen_hypercall = x86_xen_hypercall,
+    .smccc = 0,
+};
+
 const struct hmx_arch_ops *hmx_arch_native(void)
 {
     return &x86_native;
+}
+
+const struct hmx_arch_ops *hmx_arch_xen_pv(void)
+{
+    return &x86_xen_pv;
 }
