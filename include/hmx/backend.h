@@ -85,8 +85,8 @@ struct hmx_backend_ops {
     /*
      * Optional extensions.  A backend leaves the ones its mechanism lacks
      * NULL and does not set their HMX_FEAT_* bit; the library then answers
-     * HMX_EOPNOTSUPP without calling.  Later extensions (batched send,
-     * policy and addressing operations) are appended here.
+     * HMX_EOPNOTSUPP without calling.  Later extensions (batched send)
+     * are appended here.
      */
 
     /*
@@ -95,6 +95,32 @@ struct hmx_backend_ops {
      * Returns 0, HMX_EINVAL, HMX_EOPNOTSUPP, HMX_ENODEV.
      */
     int (*set_vector)(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
+
+    /*
+     * Policy management (HMX_FEAT_FIREWALL): HMX_OP_FW_SET, FW_LIST,
+     * FW_ADD, FW_DEL and SET_LABEL.  The library has checked every rule
+     * (hmx_fw_rule_check) and label, n <= HMX_FW_RULES_MAX, flags.
+     * Returns 0 (fw_list: the number of rules in the table), or:
+     * HMX_EPERM (not the privileged domain), HMX_EINVAL, HMX_ENOSPC,
+     * HMX_ENOENT, HMX_ESRCH, HMX_EFAULT, HMX_EOPNOTSUPP, HMX_ENODEV.
+     */
+    int (*fw_set)(struct hmx_ctx *ctx, const struct hmx_fw_rule *rules, uint32_t n,
+                  uint32_t flags);
+    int (*fw_list)(struct hmx_ctx *ctx, struct hmx_fw_rule *out, uint32_t cap, uint32_t first);
+    int (*fw_add)(struct hmx_ctx *ctx, const struct hmx_fw_rule *rule, uint32_t pos);
+    int (*fw_del)(struct hmx_ctx *ctx, uint32_t index);
+    int (*set_label)(struct hmx_ctx *ctx, hmx_domid_t dom, const char label[HMX_LABEL_SIZE]);
+
+    /*
+     * Implicit destinations (HMX_FEAT_IMPLICIT): HMX_OP_IMPLICIT_SET and
+     * IMPLICIT_LIST for domain dom.  n, cap <= HMX_IMPLICIT_MAX.
+     * Returns 0 (implicit_list: the number of entries), or HMX_EPERM,
+     * HMX_EINVAL, HMX_ESRCH, HMX_EFAULT, HMX_EOPNOTSUPP, HMX_ENODEV.
+     */
+    int (*implicit_set)(struct hmx_ctx *ctx, hmx_domid_t dom, const struct hmx_implicit_entry *e,
+                        uint32_t n);
+    int (*implicit_list)(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
+                         uint32_t cap);
 };
 
 #ifdef __cplusplus

@@ -23,6 +23,7 @@ extern "C" {
     X(ENOENT, 2, "no such ring")                                                \
     X(ESRCH, 3, "no such domain")                                               \
     X(EIO, 5, "I/O error or unrecognised error from the hypervisor")            \
+    X(ENXIO, 6, "no such destination: no next hypervisor level")                \
     X(EAGAIN, 11, "try again: ring full, or nothing to read")                   \
     X(ENOMEM, 12, "out of provider resources")                                  \
     X(EACCES, 13, "denied by access policy")                                    \
@@ -35,6 +36,7 @@ extern "C" {
     X(ENOSYS, 38, "hypervisor has no HMX (Argo not built in)")                  \
     X(EMSGSIZE, 90, "message too large for the ring")                           \
     X(EOPNOTSUPP, 95, "operation not supported here")                           \
+    X(EADDRNOTAVAIL, 99, "no implicit destination for this service")            \
     X(ENOBUFS, 105, "caller's buffer too small")                                \
     X(ECONNREFUSED, 111, "no ring registered at the destination")               \
     X(ECORRUPT, 200, "ring memory is corrupt (bad index or header)")            \

@@ -12,6 +12,8 @@
  *   hmx_sendv       send one message made of 1..8 buffers
  *   hmx_notify      ask about destination rings; wake senders waiting on ours
  *   hmx_recv        read the next message from one of our rings
+ *   hmx_discover    ask the provider which services we may reach
+ * (the privileged domain's management calls are in hmx/policy.h)
  *
  * Contexts and rings are caller-allocated; nothing allocates, and there is
  * no global state, so any number of contexts may coexist.  A context is not
@@ -56,7 +58,10 @@ enum hmx_mechanism {
 
 /* Optional operations (hmx_ctx.features, the discovery block's features).
  * Bits not named here are reserved and ignored. */
-#define HMX_FEAT_VECTOR (1ull << 0) /* hmx_set_vector: native interrupt delivery */
+#define HMX_FEAT_VECTOR (1ull << 0)    /* hmx_set_vector: native interrupt delivery */
+#define HMX_FEAT_FIREWALL (1ull << 1)  /* the firewall and labels (hmx/policy.h) */
+#define HMX_FEAT_IMPLICIT (1ull << 2)  /* HMX_DOMID_IMPLICIT and HMX_DOMID_UP destinations */
+#define HMX_FEAT_DISCOVERY (1ull << 3) /* the discovery service (hmx_discover) */
 
 /* Bytes of backend-private storage inside a context. */
 #define HMX_CTX_PRIV_SIZE 256u
@@ -118,7 +123,10 @@ struct hmx_ring_config {
     void *mem;
     size_t mem_size;
     hmx_port_t port;
-    hmx_domid_t partner; /* the one domain that may send; HMX_DOMID_ANY: any */
+    /* The one domain that may send; HMX_DOMID_ANY: any.  HMX_DOMID_IMPLICIT:
+     * the destination of our implicit service at port (HMX_FEAT_IMPLICIT);
+     * HMX_DOMID_PROVIDER: the provider's answers (HMX_FEAT_DISCOVERY). */
+    hmx_domid_t partner;
     uint32_t flags;      /* HMX_REGISTER_FAIL_EXIST */
     /*
      * Where to build the frame list handed to the hypervisor: NULL to use
@@ -134,9 +142,10 @@ struct hmx_ring_config {
  * it with the hypervisor, receiving on (this domain, port) from partner.
  * Returns: 0; HMX_EINVAL (NULL arguments, mem not 4 KiB aligned, mem_size
  * too small, unknown flag, scratch too short, ring already registered);
+ * HMX_EOPNOTSUPP (a reserved partner whose feature the mechanism lacks);
  * HMX_EFAULT (an address the environment cannot translate); or the
  * backend's error (HMX_EEXIST, HMX_ESRCH, HMX_EPERM, HMX_EACCES,
- * HMX_ENOSPC, HMX_ENOMEM).
+ * HMX_ENOSPC, HMX_ENOMEM, HMX_EADDRNOTAVAIL, HMX_ENXIO).
  */
 int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring_config *cfg);
 
@@ -163,14 +172,20 @@ int hmx_recv(struct hmx_ring *ring, void *buf, size_t cap, struct hmx_msg_info *
 
 /*
  * hmx_sendv - send one message of niov (1..HMX_MAXIOV) buffers to dst,
- * from this domain's src_port.
+ * from this domain's src_port.  dst->domain may be HMX_DOMID_IMPLICIT
+ * (the service at well-known port dst->port, wherever the provider's table
+ * for us says it is) or HMX_DOMID_UP (the next hypervisor level), with
+ * HMX_FEAT_IMPLICIT; or HMX_DOMID_PROVIDER (hmx_discover), with
+ * HMX_FEAT_DISCOVERY.
  * Returns: the payload byte count; HMX_EINVAL (NULL dst/iov, niov out of
  * range, dst->pad not zero, a NULL buffer with a non-zero length, a buffer
- * longer than HMX_MSG_MAX); HMX_EMSGSIZE (total longer than HMX_MSG_MAX or
- * than the destination ring can hold); HMX_EAGAIN (the ring is full now: a
- * wake-up is queued and arrives when it has room); HMX_ECONNREFUSED (no
- * ring at dst for us); HMX_ESRCH; HMX_EACCES; HMX_EPERM; HMX_EFAULT.
- * A failed send writes nothing.
+ * longer than HMX_MSG_MAX); HMX_EOPNOTSUPP (a reserved destination whose
+ * feature the mechanism lacks); HMX_EMSGSIZE (total longer than
+ * HMX_MSG_MAX or than the destination ring can hold); HMX_EAGAIN (the ring
+ * is full now: a wake-up is queued and arrives when it has room);
+ * HMX_ECONNREFUSED (no ring at dst for us); HMX_EADDRNOTAVAIL (no implicit
+ * destination for the port); HMX_ENXIO (no next level); HMX_ESRCH;
+ * HMX_EACCES; HMX_EPERM; HMX_EFAULT.  A failed send writes nothing.
  */
 int hmx_sendv(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst,
               const struct hmx_iov *iov, unsigned niov, uint32_t message_type);
@@ -184,8 +199,11 @@ int hmx_send(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst, cons
  * rings, then answer n (0..HMX_NOTIFY_MAX) ring queries in place: for each
  * q[i].ring and q[i].space_required, set q[i].flags (HMX_RING_*) and
  * q[i].max_message_size.  A query whose space does not fit now queues a
- * wake-up for when it does.  q may be NULL when n is 0.
+ * wake-up for when it does.  q may be NULL when n is 0.  A query about
+ * (HMX_DOMID_IMPLICIT, port) is answered for the destination the port
+ * resolves to, which the answer does not reveal.
  * Returns: 0; HMX_EINVAL (n too large, q NULL with n > 0, a non-zero pad);
+ * HMX_EOPNOTSUPP (a reserved domain whose feature the mechanism lacks);
  * HMX_EACCES (a destination the policy does not let us send to).
  */
 int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
@@ -216,6 +234,21 @@ uint64_t hmx_features(const hmx_ctx *ctx);
  * HMX_EINVAL (cpu beyond HMX_VECTOR_CPUS, a vector out of range, flags).
  */
 int hmx_set_vector(hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
+
+/*
+ * hmx_discover - ask the provider which services this domain may reach
+ * (HMX_FEAT_DISCOVERY): the discovery protocol of spec/, section 18.3.
+ * ring is one of ours, registered with partner HMX_DOMID_PROVIDER; the
+ * request goes from its port and the answer lands in it (a provider
+ * answers before the send returns).  out receives up to cap entries,
+ * only services that the access policy lets us send to.
+ * Returns: the number of such services (more than cap when out was too
+ * short); HMX_EOPNOTSUPP (no HMX_FEAT_DISCOVERY); HMX_EINVAL (NULL ring,
+ * a ring not registered with the provider as partner, out NULL with cap
+ * > 0); HMX_EAGAIN (the ring was full: read it, notify, ask again);
+ * HMX_ECORRUPT (a malformed answer); or the send's error.
+ */
+int hmx_discover(hmx_ctx *ctx, struct hmx_ring *ring, struct hmx_disc_entry *out, unsigned cap);
 
 /* CPUs a domain may register vectors for. */
 #define HMX_VECTOR_CPUS 8u

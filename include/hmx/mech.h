@@ -22,6 +22,17 @@
  *                          by nent struct hmx_ring_query) or 0, a2..a4 = 0
  *   HMX_OP_SET_VECTOR      a1 = cpu, a2 = vector, a3 = flags, a4 = 0
  *                          (HMX_FEAT_VECTOR; no structure in memory)
+ * Policy and addressing (hmx/policy.h; the privileged domain only):
+ *   HMX_OP_FW_SET          a1 = struct hmx_fw_rule[], a2 = n, a3 = flags, a4 = 0
+ *   HMX_OP_FW_LIST         a1 = struct hmx_fw_rule[] (out), a2 = capacity,
+ *                          a3 = first index, a4 = 0; result: rules in the table
+ *   HMX_OP_FW_ADD          a1 = struct hmx_fw_rule *, a2 = position, a3 = a4 = 0
+ *   HMX_OP_FW_DEL          a1 = index, a2 = a3 = a4 = 0
+ *   HMX_OP_SET_LABEL       a1 = domain, a2 = char[HMX_LABEL_SIZE], a3 = a4 = 0
+ *   HMX_OP_IMPLICIT_SET    a1 = domain, a2 = struct hmx_implicit_entry[],
+ *                          a3 = n, a4 = 0
+ *   HMX_OP_IMPLICIT_LIST   a1 = domain, a2 = struct hmx_implicit_entry[] (out),
+ *                          a3 = capacity, a4 = 0; result: entries in the table
  * Result: >= 0 (sendv: payload bytes), or a negative HMX_E* value.
  */
 #ifndef HMX_MECH_H
@@ -44,6 +55,13 @@ extern "C" {
 #define HMX_OP_NOTIFY 4u
 /* HMX extensions. */
 #define HMX_OP_SET_VECTOR 16u /* a1 = cpu, a2 = vector (0: none), a3 = flags (0), a4 = 0 */
+#define HMX_OP_FW_SET 17u        /* HMX_FEAT_FIREWALL */
+#define HMX_OP_FW_LIST 18u       /* HMX_FEAT_FIREWALL */
+#define HMX_OP_FW_ADD 19u        /* HMX_FEAT_FIREWALL */
+#define HMX_OP_FW_DEL 20u        /* HMX_FEAT_FIREWALL */
+#define HMX_OP_SET_LABEL 21u     /* HMX_FEAT_FIREWALL */
+#define HMX_OP_IMPLICIT_SET 22u  /* HMX_FEAT_IMPLICIT */
+#define HMX_OP_IMPLICIT_LIST 23u /* HMX_FEAT_IMPLICIT */
 
 /*
  * The call block of the memory-based mechanisms (MSR): 64 bytes, 64-byte

@@ -6,7 +6,9 @@
  * gets Argo with Xen 4.17's semantics and error codes: domains, a ring
  * registry keyed by (owner, port, partner), register / unregister / sendv /
  * notify, space wake-ups for senders that met a full ring, an access-policy
- * hook and a signal hook.
+ * hook and a signal hook; and the HMX extensions Xen lacks: a firewall on
+ * (domain, port) pairs with domain labels, per-domain implicit-destination
+ * tables, the "up" destination, and a discovery service.
  *
  * The provider never touches guest memory except through the host's hooks:
  * map_ring (a writable, contiguous mapping of a ring's frames) and
@@ -28,6 +30,7 @@
 
 #include "hmx/errors.h"
 #include "hmx/hmx.h"
+#include "hmx/policy.h"
 #include "hmx/ring.h"
 #include "hmx/wire.h"
 
@@ -35,19 +38,22 @@
 extern "C" {
 #endif
 
-/* Which operation a policy decision is for. */
-enum hmx_policy_op {
-    HMX_POLICY_REGISTER = 1, /* owner registers dst (owner, port) for src (partner, any port) */
-    HMX_POLICY_SEND = 2,     /* caller sends from src to dst */
-    HMX_POLICY_QUERY = 3     /* caller asks about dst (src.port is 0) */
-};
+/* enum hmx_policy_op, the operations of policy decisions: hmx/policy.h. */
+
+/* Who denied (struct hmx_policy_query.denied_by, for the audit hook). */
+#define HMX_DENIED_BY_HOST 1u     /* the host's policy hook */
+#define HMX_DENIED_BY_FIREWALL 2u /* the firewall: rule, or its default */
 
 struct hmx_policy_query {
     uint32_t op;        /* enum hmx_policy_op */
     hmx_domid_t caller; /* the domain making the call */
     uint16_t pad;
     struct hmx_addr src; /* for REGISTER: the partner (HMX_DOMID_ANY: any) */
-    struct hmx_addr dst;
+    struct hmx_addr dst; /* an implicit destination: the one it resolved to */
+    /* Set for the audit hook; zero for the policy hook. */
+    uint32_t denied_by; /* HMX_DENIED_BY_* */
+    uint32_t rule;      /* firewall: index of the deciding rule, or HMX_FW_RULE_DEFAULT */
+    uint32_t line;      /* firewall: that rule's line in its text form (0: none) */
 };
 
 /* Why the provider signals a domain. */
@@ -86,22 +92,37 @@ struct hmx_provider_hooks {
     int (*copy_to_guest)(void *host, hmx_domid_t dom, uint64_t gaddr, const void *src, uint32_t len);
 
     /*
-     * policy - the mandatory access decision, taken on every register,
-     * send and query.  Optional (NULL: allow all).
+     * policy - the host's mandatory access decision, taken on every
+     * register, send and query that the firewall (when a table is
+     * installed) has allowed.  Optional (NULL: allow all).
      * Returns 0 to allow; HMX_EACCES (or HMX_EPERM) to deny, with *reason
      * pointing at a static string that says why (may be left NULL).
      */
     int (*policy)(void *host, const struct hmx_policy_query *q, const char **reason);
 
-    /* audit - told of every policy denial, with the verdict and reason. Optional. */
+    /*
+     * audit - told of every denial, the firewall's and the host policy's,
+     * with the verdict and reason; q->denied_by says which, and for the
+     * firewall q->rule and q->line name the deciding rule.  Optional.
+     */
     void (*audit)(void *host, const struct hmx_policy_query *q, int verdict, const char *reason);
 
     /* signal - raise a notification in domain dom. Optional. */
     void (*signal)(void *host, hmx_domid_t dom, enum hmx_signal_kind why);
+
+    /*
+     * send_up - carry a send to HMX_DOMID_UP to the next hypervisor level,
+     * after the access checks.  addr->src is the caller's own address;
+     * iov names caller's buffers as for copy_from_guest.  Optional (NULL:
+     * there is no upper level, and such sends fail with HMX_ENXIO).
+     * Returns the payload byte count or an HMX_E* code.
+     */
+    int (*send_up)(void *host, hmx_domid_t caller, const struct hmx_send_addr *addr,
+                   const struct hmx_giov *iov, uint32_t niov, uint32_t message_type);
 };
 
 /* Provider flags. */
-/* Allow rings whose partner is HMX_DOMID_ANY (Xen's argo-mac=permissive). */
+/* Allow rings whose partner is HMX_DOMID_ANY (Xen's argo=1,mac-permissive=1). */
 #define HMX_PROVIDER_ALLOW_WILDCARD 0x1u
 /* The host's signal hook delivers registered vectors (HMX_FEAT_VECTOR). */
 #define HMX_PROVIDER_VECTORS 0x2u
@@ -126,6 +147,10 @@ struct hmx_prov_pending {
     uint32_t space;
 };
 
+/* struct hmx_prov_ring.implicit */
+#define HMX_PROV_RING_IMPLICIT 0x1u /* registered with partner HMX_DOMID_IMPLICIT */
+#define HMX_PROV_RING_HIDDEN 0x2u   /* deliveries name the source (HMX_DOMID_IMPLICIT, port) */
+
 /* One ring slot.  Fields are private to the provider. */
 struct hmx_prov_ring {
     uint32_t in_use;
@@ -133,6 +158,7 @@ struct hmx_prov_ring {
     hmx_domid_t owner;
     hmx_domid_t partner;
     uint32_t npages;
+    uint32_t implicit; /* registered for an implicit partner: HMX_PROV_RING_* */
     void *va;
     struct hmx_ring_writer w;
     uint32_t npending;
@@ -149,6 +175,17 @@ struct hmx_prov_domain {
     uint32_t ring_count;
     uint64_t signals;
     uint16_t vector[HMX_VECTOR_CPUS]; /* 0: none */
+    char label[HMX_LABEL_SIZE];       /* "": none */
+    uint32_t nimplicit;
+    uint32_t pad2;
+    struct hmx_implicit_entry implicit[HMX_IMPLICIT_MAX];
+};
+
+/* A firewall table.  Private to the provider. */
+struct hmx_prov_fw {
+    uint32_t installed; /* 0: no table (the firewall allows everything) */
+    uint32_t n;
+    struct hmx_fw_rule rules[HMX_FW_RULES_MAX];
 };
 
 struct hmx_provider {
@@ -159,7 +196,13 @@ struct hmx_provider {
     uint32_t nrings;
     uint32_t flags;
     uint32_t magic;
-    uint64_t denials; /* policy denials since init */
+    uint64_t denials;    /* policy denials since init, the firewall's included */
+    uint64_t fw_denials; /* the firewall's */
+    /* Two tables: a replacement is built in the one not in use, then
+     * takes effect at once (fw_live flips). */
+    uint32_t fw_live;
+    uint32_t pad;
+    struct hmx_prov_fw fw[2];
 };
 
 /* Declare slot storage for a provider named `name`. */
@@ -203,12 +246,18 @@ int hmx_provider_domain_remove(struct hmx_provider *p, hmx_domid_t id);
  * Returns: 0; HMX_ENODEV (caller unknown); HMX_EINVAL (bad len, npages not
  * HMX_RING_NPAGES(len), non-zero pad, unknown flag, NULL pointers);
  * HMX_EPERM (wildcard partner without HMX_PROVIDER_ALLOW_WILDCARD);
+ * HMX_EADDRNOTAVAIL (partner HMX_DOMID_IMPLICIT, and no entry of the
+ * caller's table for port); HMX_ENXIO (a partner up a level);
  * HMX_ESRCH (partner unknown); HMX_EACCES (policy); HMX_ENOSPC (the domain
  * has HMX_RINGS_PER_DOMAIN_MAX rings); HMX_EEXIST (with
  * HMX_REGISTER_FAIL_EXIST, or a different len); HMX_ENOMEM (no free ring
  * slot); the map_ring hook's error.
  * Re-registering an existing ring with the same len replaces its mapping and
- * keeps tx_ptr when the new memory's tx_ptr is valid.
+ * keeps tx_ptr when the new memory's tx_ptr is valid.  Partner
+ * HMX_DOMID_PROVIDER receives the provider's discovery answers; partner
+ * HMX_DOMID_IMPLICIT is the destination that port resolves to in the
+ * caller's table, and unless that entry is HMX_IMPLICIT_VISIBLE the
+ * messages the ring receives name their source (HMX_DOMID_IMPLICIT, port).
  */
 int hmx_provider_register_ring(struct hmx_provider *p, hmx_domid_t caller,
                                const struct hmx_ring_reg *reg, const hmx_gfn_t *gfns,
@@ -224,7 +273,15 @@ int hmx_provider_unregister_ring(struct hmx_provider *p, hmx_domid_t caller,
 /*
  * hmx_provider_sendv - XEN_ARGO_OP_sendv: copy one message from caller's
  * buffers into the ring that matches addr->dst (a ring registered for
- * caller first, else a wildcard ring), then signal its owner.
+ * caller first, else a wildcard ring), then signal its owner.  A
+ * destination HMX_DOMID_IMPLICIT is resolved through the caller's table
+ * first (HMX_EADDRNOTAVAIL when it has no entry for the port), and the
+ * policy checks the resolved destination; HMX_DOMID_UP goes to the
+ * send_up hook (HMX_ENXIO without one); (HMX_DOMID_PROVIDER,
+ * HMX_PORT_DISCOVERY) is the discovery service, which writes its answer
+ * into the caller's ring (caller, src.port, HMX_DOMID_PROVIDER) before it
+ * returns (HMX_ECONNREFUSED without one; HMX_EINVAL for a malformed
+ * request; HMX_EAGAIN when the answer does not fit now).
  * Returns: payload bytes; HMX_EINVAL (NULL addr, non-zero pad, niov >
  * HMX_MAXIOV, iov NULL with niov > 0, an iov with a non-zero pad or longer
  * than HMX_MSG_MAX); HMX_EPERM (src.domain is another domain); HMX_ENODEV;
@@ -259,7 +316,8 @@ int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t
 
 /*
  * hmx_provider_features - the HMX_FEAT_* bits this provider offers its
- * guests (HMX_FEAT_VECTOR when initialised with HMX_PROVIDER_VECTORS).
+ * guests: HMX_FEAT_FIREWALL, HMX_FEAT_IMPLICIT and HMX_FEAT_DISCOVERY
+ * always; HMX_FEAT_VECTOR when initialised with HMX_PROVIDER_VECTORS.
  * Hosts that publish a discovery block or answer HMX_FEATURES use it.
  */
 uint64_t hmx_provider_features(const struct hmx_provider *p);
@@ -305,6 +363,89 @@ int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base
  * Returns: as one entry of hmx_provider_notify; HMX_EINVAL for NULL q.
  */
 int hmx_provider_query(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q);
+
+/* ---- Policy and addressing (spec/, sections 7.5 to 7.8, 17 and 18) ----- */
+
+/*
+ * The management operations below act for caller, which is either a domain
+ * added with HMX_DOMAIN_PRIVILEGED (a guest's HMX_OP_FW_* call, decoded by
+ * hmx_provider_call) or HMX_DOMID_PROVIDER: the host itself, always
+ * privileged.  Any other caller gets HMX_EPERM (an unknown one HMX_ENODEV)
+ * before its arguments are looked at.
+ */
+
+/*
+ * hmx_provider_fw_set - replace the firewall table by rules[0..n-1], at
+ * once: every rule is checked first (hmx_fw_rule_check) and a failure
+ * leaves the old table in force.  flags HMX_FW_SET_CLEAR (n must be 0)
+ * removes the table: the firewall then allows everything.  An installed
+ * table with no rule denies everything.
+ * Returns: 0; HMX_EPERM; HMX_ENODEV; HMX_EINVAL (a bad rule, an unknown
+ * flag, CLEAR with rules, rules NULL with n > 0); HMX_ENOSPC (n >
+ * HMX_FW_RULES_MAX).
+ */
+int hmx_provider_fw_set(struct hmx_provider *p, hmx_domid_t caller,
+                        const struct hmx_fw_rule *rules, uint32_t n, uint32_t flags);
+
+/*
+ * hmx_provider_fw_list - copy rules first .. first + cap - 1 (those that
+ * exist) of the table to out.
+ * Returns: the number of rules in the table; HMX_ENOENT (no table);
+ * HMX_EPERM; HMX_ENODEV; HMX_EINVAL (out NULL with cap > 0).
+ */
+int hmx_provider_fw_list(const struct hmx_provider *p, hmx_domid_t caller,
+                         struct hmx_fw_rule *out, uint32_t cap, uint32_t first);
+
+/*
+ * hmx_provider_fw_add - insert one rule before position pos (pos >= the
+ * number of rules: append).  With no table installed, installs one.
+ * Returns: 0; HMX_EPERM; HMX_ENODEV; HMX_EINVAL (a bad rule);
+ * HMX_ENOSPC (the table holds HMX_FW_RULES_MAX rules).
+ */
+int hmx_provider_fw_add(struct hmx_provider *p, hmx_domid_t caller, const struct hmx_fw_rule *rule,
+                        uint32_t pos);
+
+/*
+ * hmx_provider_fw_del - remove rule index; later rules move up by one.
+ * Returns: 0; HMX_EPERM; HMX_ENODEV; HMX_ENOENT (no table, or no such rule).
+ */
+int hmx_provider_fw_del(struct hmx_provider *p, hmx_domid_t caller, uint32_t index);
+
+/*
+ * hmx_provider_set_label - give domain dom the label label (a
+ * NUL-terminated string of 1..15 characters [A-Za-z0-9_.-]); "" removes it.
+ * Returns: 0; HMX_EPERM; HMX_ENODEV; HMX_EINVAL (a malformed label);
+ * HMX_ESRCH (dom unknown).
+ */
+int hmx_provider_set_label(struct hmx_provider *p, hmx_domid_t caller, hmx_domid_t dom,
+                           const char *label);
+
+/*
+ * hmx_provider_implicit_set - replace domain dom's implicit-destination
+ * table by e[0..n-1], at once.  Each entry: a well-known service port
+ * other than HMX_PORT_DISCOVERY, each at most once; or the one default
+ * entry (HMX_IMPLICIT_DEFAULT, service 0); a destination domain below
+ * 0x7FF0 or HMX_DOMID_UP; known flags; reserved zero.  Destinations need
+ * not exist yet: a send finds out.
+ * Returns: 0; HMX_EPERM; HMX_ENODEV; HMX_ESRCH (dom unknown); HMX_EINVAL
+ * (a bad entry, n > HMX_IMPLICIT_MAX, e NULL with n > 0).
+ */
+int hmx_provider_implicit_set(struct hmx_provider *p, hmx_domid_t caller, hmx_domid_t dom,
+                              const struct hmx_implicit_entry *e, uint32_t n);
+
+/*
+ * hmx_provider_implicit_list - copy up to cap entries of dom's table to out.
+ * Returns: the number of entries in the table; HMX_EPERM; HMX_ENODEV;
+ * HMX_ESRCH; HMX_EINVAL (out NULL with cap > 0).
+ */
+int hmx_provider_implicit_list(const struct hmx_provider *p, hmx_domid_t caller, hmx_domid_t dom,
+                               struct hmx_implicit_entry *out, uint32_t cap);
+
+/*
+ * hmx_provider_fw_denials - denials since init: all of them (*total,
+ * the host policy's included) and the firewall's (the result).
+ */
+uint64_t hmx_provider_fw_denials(const struct hmx_provider *p, uint64_t *total);
 
 /*
  * hmx_provider_ring_stats - counters of the ring (owner, port, partner).

@@ -65,4 +65,5 @@ const struct hmx_backend_ops hmx_backend_cpuid = {
     .sendv = hmx_mb_sendv,
     .notify = hmx_mb_notify,
     .set_vector = hmx_mb_set_vector,
+    HMX_MB_POLICY_OPS,
 };

@@ -77,6 +77,59 @@ static int inproc_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector,
     return hmx_provider_set_vector(pv->provider, pv->domid, cpu, vector, flags);
 }
 
+static int inproc_fw_set(struct hmx_ctx *ctx, const struct hmx_fw_rule *rules, uint32_t n,
+                         uint32_t flags)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_fw_set(pv->provider, pv->domid, rules, n, flags);
+}
+
+static int inproc_fw_list(struct hmx_ctx *ctx, struct hmx_fw_rule *out, uint32_t cap,
+                          uint32_t first)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_fw_list(pv->provider, pv->domid, out, cap, first);
+}
+
+static int inproc_fw_add(struct hmx_ctx *ctx, const struct hmx_fw_rule *rule, uint32_t pos)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_fw_add(pv->provider, pv->domid, rule, pos);
+}
+
+static int inproc_fw_del(struct hmx_ctx *ctx, uint32_t index)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_fw_del(pv->provider, pv->domid, index);
+}
+
+static int inproc_set_label(struct hmx_ctx *ctx, hmx_domid_t dom, const char label[HMX_LABEL_SIZE])
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_set_label(pv->provider, pv->domid, dom, label);
+}
+
+static int inproc_implicit_set(struct hmx_ctx *ctx, hmx_domid_t dom,
+                               const struct hmx_implicit_entry *e, uint32_t n)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_implicit_set(pv->provider, pv->domid, dom, e, n);
+}
+
+static int inproc_implicit_list(struct hmx_ctx *ctx, hmx_domid_t dom,
+                                struct hmx_implicit_entry *out, uint32_t cap)
+{
+    struct inproc_priv *pv = priv(ctx);
+
+    return hmx_provider_implicit_list(pv->provider, pv->domid, dom, out, cap);
+}
+
 const struct hmx_backend_ops hmx_backend_inproc = {
     .name = "inproc",
     .mechanism = HMX_MECH_INPROC,
@@ -88,6 +141,13 @@ const struct hmx_backend_ops hmx_backend_inproc = {
     .sendv = inproc_sendv,
     .notify = inproc_notify,
     .set_vector = inproc_set_vector,
+    .fw_set = inproc_fw_set,
+    .fw_list = inproc_fw_list,
+    .fw_add = inproc_fw_add,
+    .fw_del = inproc_fw_del,
+    .set_label = inproc_set_label,
+    .implicit_set = inproc_implicit_set,
+    .implicit_list = inproc_implicit_list,
 };
 
 /* ---- host hooks for a provider whose domains share this address space -- */

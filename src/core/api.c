@@ -4,6 +4,7 @@
  * backend.  Backends see only requests that pass the checks here, which is
  * why each check lives here once rather than in every backend.
  */
+#include "api_internal.h"
 #include "hmx/backend.h"
 #include "hmx/hmx.h"
 #include "hmx_env.h"
@@ -13,6 +14,30 @@
 static int ctx_open(const hmx_ctx *ctx)
 {
     return ctx != NULL && ctx->magic == HMX_CTX_MAGIC && ctx->ops != NULL;
+}
+
+int hmx__ctx_open(const hmx_ctx *ctx)
+{
+    return ctx_open(ctx);
+}
+
+/*
+ * A reserved domain the HMX extensions give a meaning to, as destination
+ * or partner: usable only where the mechanism offers the feature, so that
+ * a provider without it (Xen) is never asked.  Returns 0 or
+ * HMX_EOPNOTSUPP.
+ */
+int hmx__reserved_domain_ok(const hmx_ctx *ctx, hmx_domid_t dom)
+{
+    switch (dom) {
+    case HMX_DOMID_IMPLICIT:
+    case HMX_DOMID_UP:
+        return (ctx->features & HMX_FEAT_IMPLICIT) ? 0 : HMX_EOPNOTSUPP;
+    case HMX_DOMID_PROVIDER:
+        return (ctx->features & HMX_FEAT_DISCOVERY) ? 0 : HMX_EOPNOTSUPP;
+    default:
+        return 0;
+    }
 }
 
 static int ops_complete(const struct hmx_backend_ops *ops)
@@ -122,6 +147,9 @@ int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring
         return HMX_EINVAL;
     if (ring->registered && ring->mem != NULL)
         return HMX_EINVAL;
+    rc = hmx__reserved_domain_ok(ctx, cfg->partner);
+    if (rc < 0)
+        return rc;
     len = hmx_ring_len_for(cfg->mem_size);
     if (len == 0)
         return HMX_EINVAL;
@@ -202,10 +230,14 @@ int hmx_sendv(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst,
     struct hmx_send_addr addr;
     uint32_t total = 0;
     unsigned i;
+    int rc;
 
     if (!ctx_open(ctx) || dst == NULL || dst->pad != 0 || iov == NULL || niov == 0 ||
         niov > HMX_MAXIOV)
         return HMX_EINVAL;
+    rc = hmx__reserved_domain_ok(ctx, dst->domain);
+    if (rc < 0)
+        return rc;
     for (i = 0; i < niov; i++) {
         if ((iov[i].base == NULL && iov[i].len != 0) || iov[i].len > HMX_MSG_MAX)
             return HMX_EINVAL;
@@ -239,6 +271,9 @@ int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
     for (i = 0; i < n; i++)
         if (q[i].ring.pad != 0 || q[i].pad != 0)
             return HMX_EINVAL;
+    for (i = 0; i < n; i++)
+        if (hmx__reserved_domain_ok(ctx, q[i].ring.domain) < 0)
+            return HMX_EOPNOTSUPP;
     return ctx->ops->notify(ctx, n != 0 ? q : NULL, n);
 }
 

@@ -56,6 +56,8 @@ int hmx_agnostic_open(struct hmx_ctx *ctx, struct hmx_agnostic *ag, const struct
         return HMX_EOPNOTSUPP;
     ag->mb.setup = agnostic_setup;
     ag->trap = trap;
-    ctx->features = features & HMX_FEAT_VECTOR; /* the extensions these mechanisms carry */
+    /* The extensions these mechanisms carry. */
+    ctx->features = features & (HMX_FEAT_VECTOR | HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT |
+                                HMX_FEAT_DISCOVERY);
     return hmx_call_page_init(&ag->page, &ctx->env, call_page);
 }

@@ -157,6 +157,116 @@ int hmx_marshal_set_vector(const struct hmx_marshal *m, uint32_t cpu, uint32_t v
     return m->trap(m->trap_ctx, HMX_OP_SET_VECTOR, a);
 }
 
+/*
+ * Where the hypervisor finds (or leaves) bytes bytes of the caller's buf:
+ * staged at the start of the area when they fit (copied in when copy_in),
+ * else the caller's memory itself, which must then be one run in the
+ * mechanism's address space.  Returns 1 when staged, 0 when not, or an
+ * error.
+ */
+static int stage(const struct hmx_marshal *m, const void *buf, uint32_t bytes, int copy_in,
+                 uint64_t *addr)
+{
+    struct hmx_giov seg;
+    unsigned nseg = 0;
+    int rc;
+
+    if (bytes <= m->area_size) {
+        if (copy_in && bytes > 0)
+            hmx_env_memcpy(m->area, buf, bytes);
+        *addr = m->area_addr;
+        return 1;
+    }
+    rc = name_buffer(m, (const uint8_t *)buf, bytes, &seg, &nseg, 1);
+    if (rc < 0)
+        return rc;
+    *addr = seg.gaddr;
+    return 0;
+}
+
+int hmx_marshal_fw_set(const struct hmx_marshal *m, const struct hmx_fw_rule *rules, uint32_t n,
+                       uint32_t flags)
+{
+    uint64_t a[4] = {0, n, flags, 0};
+    int rc = 0;
+
+    /* One call, so that the table is replaced at once: a table larger than
+     * the area is passed where it lies. */
+    if (n > 0)
+        rc = stage(m, rules, n * (uint32_t)sizeof(*rules), 1, &a[0]);
+    return rc < 0 ? rc : m->trap(m->trap_ctx, HMX_OP_FW_SET, a);
+}
+
+int hmx_marshal_fw_list(const struct hmx_marshal *m, struct hmx_fw_rule *out, uint32_t cap,
+                        uint32_t first)
+{
+    const uint32_t per_call = m->area_size / (uint32_t)sizeof(*out);
+    uint32_t done = 0;
+    int total;
+
+    /* In runs that fit the area; every call answers the table's size. */
+    do {
+        uint32_t k = cap - done < per_call ? cap - done : per_call;
+        uint64_t a[4] = {m->area_addr, k, first + done, 0};
+
+        total = m->trap(m->trap_ctx, HMX_OP_FW_LIST, a);
+        if (total < 0)
+            return total;
+        if ((uint32_t)total <= first + done)
+            break;
+        if (k > (uint32_t)total - (first + done))
+            k = (uint32_t)total - (first + done);
+        hmx_env_memcpy(out + done, m->area, k * sizeof(*out));
+        done += k;
+    } while (done < cap && first + done < (uint32_t)total);
+    return total;
+}
+
+int hmx_marshal_fw_add(const struct hmx_marshal *m, const struct hmx_fw_rule *rule, uint32_t pos)
+{
+    uint64_t a[4] = {m->area_addr, pos, 0, 0};
+
+    hmx_env_memcpy(m->area, rule, sizeof(*rule));
+    return m->trap(m->trap_ctx, HMX_OP_FW_ADD, a);
+}
+
+int hmx_marshal_fw_del(const struct hmx_marshal *m, uint32_t index)
+{
+    uint64_t a[4] = {index, 0, 0, 0};
+
+    return m->trap(m->trap_ctx, HMX_OP_FW_DEL, a);
+}
+
+int hmx_marshal_set_label(const struct hmx_marshal *m, hmx_domid_t dom,
+                          const char label[HMX_LABEL_SIZE])
+{
+    uint64_t a[4] = {dom, m->area_addr, 0, 0};
+
+    hmx_env_memcpy(m->area, label, HMX_LABEL_SIZE);
+    return m->trap(m->trap_ctx, HMX_OP_SET_LABEL, a);
+}
+
+int hmx_marshal_implicit_set(const struct hmx_marshal *m, hmx_domid_t dom,
+                             const struct hmx_implicit_entry *e, uint32_t n)
+{
+    uint64_t a[4] = {dom, m->area_addr, n, 0};
+
+    /* At most HMX_IMPLICIT_MAX entries: 256 bytes, always staged. */
+    hmx_env_memcpy(m->area, e, n * sizeof(*e));
+    return m->trap(m->trap_ctx, HMX_OP_IMPLICIT_SET, a);
+}
+
+int hmx_marshal_implicit_list(const struct hmx_marshal *m, hmx_domid_t dom,
+                              struct hmx_implicit_entry *out, uint32_t cap)
+{
+    uint64_t a[4] = {dom, m->area_addr, cap, 0};
+    int n = m->trap(m->trap_ctx, HMX_OP_IMPLICIT_LIST, a);
+
+    if (n > 0)
+        hmx_env_memcpy(out, m->area, ((uint32_t)n < cap ? (uint32_t)n : cap) * sizeof(*out));
+    return n;
+}
+
 /* ---- the backend operations, for every marshalling backend ------------ */
 
 static const struct hmx_marshal_backend *mb(const struct hmx_ctx *ctx)
@@ -209,4 +319,50 @@ int hmx_mb_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32
 
     mb(ctx)->setup(ctx, &m, area);
     return hmx_marshal_set_vector(&m, cpu, vector, flags);
+}
+
+/* The policy and addressing operations: each sets up and marshals. */
+#define HMX__MB_WRAP(call)                                \
+    _Alignas(16) uint8_t area[HMX_MARSHAL_STACK_AREA];    \
+    struct hmx_marshal m;                                 \
+                                                          \
+    mb(ctx)->setup(ctx, &m, area);                        \
+    return call
+
+int hmx_mb_fw_set(struct hmx_ctx *ctx, const struct hmx_fw_rule *rules, uint32_t n,
+                  uint32_t flags)
+{
+    HMX__MB_WRAP(hmx_marshal_fw_set(&m, rules, n, flags));
+}
+
+int hmx_mb_fw_list(struct hmx_ctx *ctx, struct hmx_fw_rule *out, uint32_t cap, uint32_t first)
+{
+    HMX__MB_WRAP(hmx_marshal_fw_list(&m, out, cap, first));
+}
+
+int hmx_mb_fw_add(struct hmx_ctx *ctx, const struct hmx_fw_rule *rule, uint32_t pos)
+{
+    HMX__MB_WRAP(hmx_marshal_fw_add(&m, rule, pos));
+}
+
+int hmx_mb_fw_del(struct hmx_ctx *ctx, uint32_t index)
+{
+    HMX__MB_WRAP(hmx_marshal_fw_del(&m, index));
+}
+
+int hmx_mb_set_label(struct hmx_ctx *ctx, hmx_domid_t dom, const char label[HMX_LABEL_SIZE])
+{
+    HMX__MB_WRAP(hmx_marshal_set_label(&m, dom, label));
+}
+
+int hmx_mb_implicit_set(struct hmx_ctx *ctx, hmx_domid_t dom, const struct hmx_implicit_entry *e,
+                        uint32_t n)
+{
+    HMX__MB_WRAP(hmx_marshal_implicit_set(&m, dom, e, n));
+}
+
+int hmx_mb_implicit_list(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
+                         uint32_t cap)
+{
+    HMX__MB_WRAP(hmx_marshal_implicit_list(&m, dom, out, cap));
 }

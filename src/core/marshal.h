@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Marshalling of the four HMX operations into the five-word HMX call, shared
+ * Marshalling of the HMX operations into the five-word HMX call, shared
  * by every trapping backend (Xen hypercall, MSR, CPUID, SMCCC).
  *
  * A backend supplies a staging area the hypervisor can read, the address
@@ -42,6 +42,18 @@ int hmx_marshal_sendv(const struct hmx_marshal *m, const struct hmx_send_addr *a
 int hmx_marshal_notify(const struct hmx_marshal *m, struct hmx_ring_query *q, unsigned n);
 int hmx_marshal_set_vector(const struct hmx_marshal *m, uint32_t cpu, uint32_t vector,
                            uint32_t flags);
+int hmx_marshal_fw_set(const struct hmx_marshal *m, const struct hmx_fw_rule *rules, uint32_t n,
+                       uint32_t flags);
+int hmx_marshal_fw_list(const struct hmx_marshal *m, struct hmx_fw_rule *out, uint32_t cap,
+                        uint32_t first);
+int hmx_marshal_fw_add(const struct hmx_marshal *m, const struct hmx_fw_rule *rule, uint32_t pos);
+int hmx_marshal_fw_del(const struct hmx_marshal *m, uint32_t index);
+int hmx_marshal_set_label(const struct hmx_marshal *m, hmx_domid_t dom,
+                          const char label[HMX_LABEL_SIZE]);
+int hmx_marshal_implicit_set(const struct hmx_marshal *m, hmx_domid_t dom,
+                             const struct hmx_implicit_entry *e, uint32_t n);
+int hmx_marshal_implicit_list(const struct hmx_marshal *m, hmx_domid_t dom,
+                              struct hmx_implicit_entry *out, uint32_t cap);
 
 /*
  * Backends built on this marshalling begin their private state (ctx->priv)
@@ -63,5 +75,22 @@ int hmx_mb_sendv(struct hmx_ctx *ctx, const struct hmx_send_addr *addr, const st
                  unsigned niov, uint32_t message_type);
 int hmx_mb_notify(struct hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n);
 int hmx_mb_set_vector(struct hmx_ctx *ctx, uint32_t cpu, uint32_t vector, uint32_t flags);
+int hmx_mb_fw_set(struct hmx_ctx *ctx, const struct hmx_fw_rule *rules, uint32_t n,
+                  uint32_t flags);
+int hmx_mb_fw_list(struct hmx_ctx *ctx, struct hmx_fw_rule *out, uint32_t cap, uint32_t first);
+int hmx_mb_fw_add(struct hmx_ctx *ctx, const struct hmx_fw_rule *rule, uint32_t pos);
+int hmx_mb_fw_del(struct hmx_ctx *ctx, uint32_t index);
+int hmx_mb_set_label(struct hmx_ctx *ctx, hmx_domid_t dom, const char label[HMX_LABEL_SIZE]);
+int hmx_mb_implicit_set(struct hmx_ctx *ctx, hmx_domid_t dom, const struct hmx_implicit_entry *e,
+                        uint32_t n);
+int hmx_mb_implicit_list(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
+                         uint32_t cap);
+
+/* The policy and addressing operations of every marshalling backend that
+ * carries them (the agnostic mechanisms), for its ops table. */
+#define HMX_MB_POLICY_OPS                                                                  \
+    .fw_set = hmx_mb_fw_set, .fw_list = hmx_mb_fw_list, .fw_add = hmx_mb_fw_add,           \
+    .fw_del = hmx_mb_fw_del, .set_label = hmx_mb_set_label,                                \
+    .implicit_set = hmx_mb_implicit_set, .implicit_list = hmx_mb_implicit_list
 
 #endif

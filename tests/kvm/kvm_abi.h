@@ -50,6 +50,8 @@
 #define KVM_CTR_MSIS 2u          /* MSIs delivered to this domain */
 #define KVM_CTR_CALL_EXITS 3u    /* this domain's exits on the call MSR */
 #define KVM_CTR_EXITS 4u         /* this domain's exits to user space, this read's included */
+#define KVM_CTR_AUDIT_RULE 5u    /* the last firewall denial: index of the deciding rule */
+#define KVM_CTR_AUDIT_LINE 6u    /* ... and its line in the VMM's rule text */
 #define KVM_CTR_EXITS_OP(op) (0x100u + (op)) /* ... for one operation number */
 
 /* MSRs: the HMX call register, and one the VMM ignores (the bench's empty exit). */
@@ -63,6 +65,28 @@
 /* The port the VMM's policy hook closes to every sender. */
 #define KVM_DENIED_PORT 666u
 
+/*
+ * The policy scenario.  Before the guests start, the VMM (the host, as
+ * HMX_DOMID_PROVIDER) labels domain 1 "front" and domain 2 "back",
+ * installs the firewall below, and gives domain 1 three implicit
+ * destinations on domain 2: VirtIO console -> port 7000 and VirtIO block
+ * -> port 7001, hidden; VirtIO net -> port 7002, visible.  Neither guest
+ * is privileged.
+ */
+#define KVM_POLICY_CONSOLE_PORT 7000u
+#define KVM_POLICY_BLOCK_PORT 7001u
+#define KVM_POLICY_NET_PORT 7002u
+#define KVM_POLICY_DISC_PORT 7100u /* domain 1's ring for the provider's answers */
+#define KVM_POLICY_RULES                                                        \
+    "# kvm-policy: the VMM's firewall\n"                                          \
+    "allow register provider:* -> @front:*\n"                                     \
+    "allow send     @front:*   -> provider:discovery\n"                           \
+    "deny  send     @front:*   -> @back:7001    # the block device is closed\n"   \
+    "allow *        @front:*   -> @back:*\n"                                      \
+    "allow *        @back:*    -> @front:*\n"
+#define KVM_POLICY_DENY_RULE 2u /* its index ... */
+#define KVM_POLICY_DENY_LINE 4u /* ... and line */
+
 /* ---- scenarios ---------------------------------------------------------- */
 
 #define KVM_SC_BASIC 1u  /* both: register, sendv, interrupt, recv, notify, unregister */
@@ -70,6 +94,7 @@
 #define KVM_SC_BULK 3u   /* arg messages each way through 4 KiB rings */
 #define KVM_SC_TRAPS 4u  /* a fixed mix of operations, counted on both sides */
 #define KVM_SC_BENCH 5u  /* timing loops (the bench image) */
+#define KVM_SC_POLICY 6u /* firewall, implicit destinations, discovery */
 
 /* ---- records ------------------------------------------------------------ */
 

@@ -8,7 +8,8 @@
  *     in 64-bit long mode (identity-mapped first 4 GiB, flat GDT).
  *   - Guest CPUID: KVM's supported leaves with the hypervisor bit, KVM's
  *     signature at 0x40000000, and the HMX discovery block at 0x40000100
- *     offering the MSR mechanism and HMX_FEAT_VECTOR.
+ *     offering the MSR mechanism and the provider's features: the vector,
+ *     the firewall, implicit destinations and discovery.
  *   - A WRMSR to the call register exits to user space (MSR filter); the VMM
  *     reads the 64-byte call block, calls hmx_provider_call under one lock,
  *     stores ret and resumes the guest.  Exits are counted per operation.
@@ -40,6 +41,7 @@
 #include <unistd.h>
 
 #include "hmx/mech.h"
+#include "hmx/policy.h"
 #include "hmx/provider.h"
 #include "kvm_abi.h"
 
@@ -122,6 +124,7 @@ static struct {
     pthread_mutex_t prov_lock; /* serialises every provider call */
     struct hmx_provider prov;
     uint64_t denials;          /* audit hook calls, under prov_lock */
+    uint32_t audit_rule, audit_line; /* the last firewall denial, under prov_lock */
 
     pthread_mutex_t lock;      /* run state, barriers, rows */
     pthread_cond_t cond;       /* main waits for the end */
@@ -144,7 +147,7 @@ static HMX_PROVIDER_STORAGE(slots, NVMS, 64);
 
 static const char *const scenario_names[] = {
     [KVM_SC_BASIC] = "basic", [KVM_SC_ERRORS] = "errors", [KVM_SC_BULK] = "bulk",
-    [KVM_SC_TRAPS] = "traps", [KVM_SC_BENCH] = "bench",
+    [KVM_SC_TRAPS] = "traps", [KVM_SC_BENCH] = "bench", [KVM_SC_POLICY] = "policy",
 };
 
 static const char *op_name(uint32_t op)
@@ -160,6 +163,20 @@ static const char *op_name(uint32_t op)
         return "notify";
     case HMX_OP_SET_VECTOR:
         return "set_vector";
+    case HMX_OP_FW_SET:
+        return "fw_set";
+    case HMX_OP_FW_LIST:
+        return "fw_list";
+    case HMX_OP_FW_ADD:
+        return "fw_add";
+    case HMX_OP_FW_DEL:
+        return "fw_del";
+    case HMX_OP_SET_LABEL:
+        return "set_label";
+    case HMX_OP_IMPLICIT_SET:
+        return "implicit_set";
+    case HMX_OP_IMPLICIT_LIST:
+        return "implicit_list";
     default:
         return "(unknown)";
     }
@@ -301,6 +318,15 @@ static void hook_audit(void *host, const struct hmx_policy_query *q, int verdict
         q->op == HMX_POLICY_SEND ? "send" : q->op == HMX_POLICY_REGISTER ? "register" : "query",
         q->src.domain, q->src.port, q->dst.domain, q->dst.port, reason,
         verdict == HMX_EACCES ? "EACCES" : "denied");
+    if (q->denied_by == HMX_DENIED_BY_FIREWALL) {
+        g.audit_rule = q->rule;
+        g.audit_line = q->line;
+        if (q->rule == HMX_FW_RULE_DEFAULT)
+            say("vmm | audit: decided by the firewall's default\n");
+        else
+            say("vmm | audit: decided by firewall rule %u, line %u of the VMM's rule text\n",
+                q->rule, q->line);
+    }
 }
 
 static void hook_signal(void *host, hmx_domid_t dom, enum hmx_signal_kind why)
@@ -396,6 +422,12 @@ static uint64_t counter(struct vm *vm, uint32_t sel)
     case KVM_CTR_MSIS:
         pthread_mutex_lock(&g.prov_lock);
         v = vm->msis;
+        pthread_mutex_unlock(&g.prov_lock);
+        return v;
+    case KVM_CTR_AUDIT_RULE:
+    case KVM_CTR_AUDIT_LINE:
+        pthread_mutex_lock(&g.prov_lock);
+        v = sel == KVM_CTR_AUDIT_RULE ? g.audit_rule : g.audit_line;
         pthread_mutex_unlock(&g.prov_lock);
         return v;
     case KVM_CTR_EXITS:
@@ -774,8 +806,8 @@ static void cpuid_prepare(void)
     e = cpuid_add(KVM_HMX_CPUID_BASE + HMX_CPUID_LEAF_INFO);
     e->eax = HMX_INTERFACE_VERSION;
     e->ebx = HMX_MECH_BIT(HMX_MECH_MSR);
-    e->ecx = (uint32_t)HMX_FEAT_VECTOR;
-    e->edx = 0;
+    e->ecx = (uint32_t)hmx_provider_features(&g.prov); /* the vector and the policy extensions */
+    e->edx = (uint32_t)(hmx_provider_features(&g.prov) >> 32);
     e = cpuid_add(KVM_HMX_CPUID_BASE + HMX_CPUID_LEAF_MECH(HMX_MECH_MSR));
     e->eax = KVM_MSR_CALL;
     e->ebx = e->ecx = e->edx = 0;
@@ -1099,12 +1131,49 @@ static void print_bench(void)
         g.nrows > 0 ? g.rows[0].chunks : 0);
 }
 
+/*
+ * The policy scenario's setup, by the host before the guests run: labels,
+ * the firewall from its text form (so that audit records name its lines),
+ * and domain 1's implicit destinations (kvm_abi.h).
+ */
+static int install_policy(void)
+{
+    static const char text[] = KVM_POLICY_RULES;
+    const struct hmx_implicit_entry imp[3] = {
+        {HMX_PORT_VIRTIO(3), KVM_POLICY_CONSOLE_PORT, 2, 0, 0},
+        {HMX_PORT_VIRTIO(2), KVM_POLICY_BLOCK_PORT, 2, 0, 0},
+        {HMX_PORT_VIRTIO(1), KVM_POLICY_NET_PORT, 2, HMX_IMPLICIT_VISIBLE, 0},
+    };
+    struct hmx_fw_rule rules[HMX_FW_RULES_MAX];
+    struct hmx_fw_parse_error err;
+    uint32_t n;
+    int rc;
+
+    rc = hmx_fw_parse(text, sizeof(text) - 1, rules, HMX_FW_RULES_MAX, &n, &err);
+    if (rc != 0) {
+        fprintf(stderr, "vmm: the rule text, line %u column %u: %s\n", err.line, err.column,
+                err.message);
+        return -1;
+    }
+    if ((rc = hmx_provider_set_label(&g.prov, HMX_DOMID_PROVIDER, 1, "front")) != 0 ||
+        (rc = hmx_provider_set_label(&g.prov, HMX_DOMID_PROVIDER, 2, "back")) != 0 ||
+        (rc = hmx_provider_fw_set(&g.prov, HMX_DOMID_PROVIDER, rules, n, 0)) != 0 ||
+        (rc = hmx_provider_implicit_set(&g.prov, HMX_DOMID_PROVIDER, 1, imp, 3)) != 0) {
+        fprintf(stderr, "vmm: installing the policy: %s\n", hmx_strerror(rc));
+        return -1;
+    }
+    say("vmm | policy: %u firewall rules; dom1 @front, dom2 @back; dom1 has 3 implicit "
+        "destinations on dom2\n",
+        n);
+    return 0;
+}
+
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
     fprintf(stderr,
             "usage: hmx-kvm-vmm [-t SECONDS] [-m MIB] [-q] GUEST.elf SCENARIO [ARG]\n"
-            "  SCENARIO: basic, errors, bulk, traps, bench; ARG: the scenario's count\n"
+            "  SCENARIO: basic, errors, bulk, traps, bench, policy; ARG: the scenario's count\n"
             "  exit status: 0 pass, 1 fail, 77 KVM unavailable (skip), 2 usage\n");
     exit(EXIT_USAGE);
 }
@@ -1150,9 +1219,7 @@ int main(int argc, char **argv)
         g.arg = strtoull(argv[optind + 2], NULL, 0);
     img = read_file(path, &img_size);
 
-    kvm_open();
-    cpuid_prepare();
-
+    /* The signal hook delivers registered vectors: HMX_PROVIDER_VECTORS. */
     memset(&hooks, 0, sizeof(hooks));
     hooks.map_ring = hook_map_ring;
     hooks.copy_from_guest = hook_copy_from_guest;
@@ -1160,10 +1227,15 @@ int main(int argc, char **argv)
     hooks.policy = hook_policy;
     hooks.audit = hook_audit;
     hooks.signal = hook_signal;
-    if (hmx_provider_init(&g.prov, &hooks, slots_domains, NVMS, slots_rings, 64, 0) != 0) {
+    if (hmx_provider_init(&g.prov, &hooks, slots_domains, NVMS, slots_rings, 64,
+                          HMX_PROVIDER_VECTORS) != 0) {
         fprintf(stderr, "hmx_provider_init failed\n");
         return EXIT_FAIL;
     }
+
+    kvm_open();
+    cpuid_prepare();
+
     for (i = 0; i < NVMS; i++) {
         vm_create(&g.vms[i], (hmx_domid_t)(i + 1), img, img_size, path);
         if (hmx_provider_domain_add(&g.prov, (hmx_domid_t)(i + 1), 0) != 0) {
@@ -1172,6 +1244,8 @@ int main(int argc, char **argv)
         }
     }
     free(img);
+    if (g.scenario == KVM_SC_POLICY && install_policy() != 0)
+        return EXIT_FAIL;
 
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -21,7 +21,9 @@
 
 #include "hmx/hmx.h"
 #include "hmx/mech.h"
+#include "hmx/policy.h"
 #include "hmx/probe.h"
+#include "hmx/provider.h"
 #include "hmx/smccc.h"
 #include "hmx/x86.h"
 #include "hmx/xen.h"
@@ -56,6 +58,9 @@ static void constants(void)
     CONST(HMX_FRAME_SIZE);
     CONST(HMX_FRAME_SHIFT);
     CONST(HMX_DOMID_ANY);
+    CONST(HMX_DOMID_IMPLICIT);
+    CONST(HMX_DOMID_UP);
+    CONST(HMX_DOMID_PROVIDER);
 
     CONST(HMX_RING_EXISTS);
     CONST(HMX_RING_SHARED);
@@ -74,6 +79,49 @@ static void constants(void)
     CONST(HMX_MECH_MOCK);
 }
 
+/* §7.5 to §7.7, §17 and §18: policy and addressing. */
+static void policy(void)
+{
+    static const unsigned virtio_ids[] = {1, 2, 3, 4, 5, 8, 9, 16, 18, 19, 20, 25, 26};
+    char name[40];
+    unsigned i;
+
+    CONST(HMX_FW_ALLOW);
+    CONST(HMX_FW_DENY);
+    CONST(HMX_FW_OP_REGISTER);
+    CONST(HMX_FW_OP_SEND);
+    CONST(HMX_FW_MATCH_ANY);
+    CONST(HMX_FW_MATCH_DOMAIN);
+    CONST(HMX_FW_MATCH_LABEL);
+    CONST(HMX_LABEL_SIZE);
+    CONST(HMX_FW_RULES_MAX);
+    CONST(HMX_FW_SET_CLEAR);
+    CONST(HMX_FW_RULE_DEFAULT);
+    CONST(HMX_DENIED_BY_HOST);
+    CONST(HMX_DENIED_BY_FIREWALL);
+
+    CONST(HMX_IMPLICIT_VISIBLE);
+    CONST(HMX_IMPLICIT_DEFAULT);
+    CONST(HMX_IMPLICIT_MAX);
+
+    CONST(HMX_PORT_WELL_KNOWN_FIRST);
+    CONST(HMX_PORT_WELL_KNOWN_LAST);
+    CONST(HMX_PORT_DISCOVERY);
+    CONST(HMX_PORT_VIRTIO_FIRST);
+    CONST(HMX_PORT_VIRTIO_LAST);
+    for (i = 0; i < sizeof(virtio_ids) / sizeof(virtio_ids[0]); i++) {
+        snprintf(name, sizeof(name), "HMX_PORT_VIRTIO(%u)", virtio_ids[i]);
+        num(name, (long long)HMX_PORT_VIRTIO(virtio_ids[i]));
+    }
+
+    CONST(HMX_DISC_MSG_TYPE);
+    CONST(HMX_DISC_VERSION);
+    CONST(HMX_DISC_OP_LIST);
+    CONST(HMX_DISC_IMPLICIT);
+    CONST(HMX_DISC_VISIBLE);
+    CONST(HMX_DISC_VIRTIO);
+}
+
 /* §10 to §12: the HMX call, x86 discovery and the x86 mechanisms. */
 static void mechanisms(void)
 {
@@ -83,8 +131,19 @@ static void mechanisms(void)
     CONST(HMX_OP_NOTIFY);
     CONST(HMX_OP_SET_VECTOR);
 
+    CONST(HMX_OP_FW_SET);
+    CONST(HMX_OP_FW_LIST);
+    CONST(HMX_OP_FW_ADD);
+    CONST(HMX_OP_FW_DEL);
+    CONST(HMX_OP_SET_LABEL);
+    CONST(HMX_OP_IMPLICIT_SET);
+    CONST(HMX_OP_IMPLICIT_LIST);
+
     /* §10.8 and §10.9: optional operations and notifications. */
     CONST(HMX_FEAT_VECTOR);
+    CONST(HMX_FEAT_FIREWALL);
+    CONST(HMX_FEAT_IMPLICIT);
+    CONST(HMX_FEAT_DISCOVERY);
     CONST(HMX_VECTOR_CPUS);
     CONST(HMX_VECTOR_MAX);
 
@@ -273,6 +332,53 @@ static void structures(void)
     FIELD(hmx_msg_hdr, source);
     FIELD(hmx_msg_hdr, message_type);
 
+    SIZE(hmx_fw_rule);
+    FIELD(hmx_fw_rule, action);
+    FIELD(hmx_fw_rule, ops);
+    FIELD(hmx_fw_rule, src_match);
+    FIELD(hmx_fw_rule, dst_match);
+    FIELD(hmx_fw_rule, src_domain);
+    FIELD(hmx_fw_rule, dst_domain);
+    FIELD(hmx_fw_rule, src_port_first);
+    FIELD(hmx_fw_rule, src_port_last);
+    FIELD(hmx_fw_rule, dst_port_first);
+    FIELD(hmx_fw_rule, dst_port_last);
+    FIELD(hmx_fw_rule, line);
+    FIELD(hmx_fw_rule, reserved);
+    FIELD(hmx_fw_rule, src_label);
+    FIELD(hmx_fw_rule, dst_label);
+
+    SIZE(hmx_implicit_entry);
+    FIELD(hmx_implicit_entry, service);
+    FIELD(hmx_implicit_entry, port);
+    FIELD(hmx_implicit_entry, domain);
+    FIELD(hmx_implicit_entry, flags);
+    FIELD(hmx_implicit_entry, reserved);
+
+    SIZE(hmx_disc_req);
+    FIELD(hmx_disc_req, version);
+    FIELD(hmx_disc_req, op);
+    FIELD(hmx_disc_req, first);
+    FIELD(hmx_disc_req, max);
+    FIELD(hmx_disc_req, cookie);
+    FIELD(hmx_disc_req, reserved);
+
+    SIZE(hmx_disc_reply);
+    FIELD(hmx_disc_reply, version);
+    FIELD(hmx_disc_reply, op);
+    FIELD(hmx_disc_reply, total);
+    FIELD(hmx_disc_reply, count);
+    FIELD(hmx_disc_reply, cookie);
+    FIELD(hmx_disc_reply, first);
+    FIELD(hmx_disc_reply, reserved);
+
+    SIZE(hmx_disc_entry);
+    FIELD(hmx_disc_entry, service);
+    FIELD(hmx_disc_entry, port);
+    FIELD(hmx_disc_entry, dst_port);
+    FIELD(hmx_disc_entry, domain);
+    FIELD(hmx_disc_entry, flags);
+
     SIZE(hmx_call_block);
     FIELD(hmx_call_block, op);
     FIELD(hmx_call_block, flags);
@@ -344,6 +450,7 @@ static void appendix_a(void)
 int main(void)
 {
     constants();
+    policy();
     mechanisms();
     smccc();
     structures();

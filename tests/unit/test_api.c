@@ -1160,6 +1160,7 @@ static void test_error_codes_equal_xen_errno_values(void **state)
     assert_int_equal(HMX_ENOENT, -2);
     assert_int_equal(HMX_ESRCH, -3);
     assert_int_equal(HMX_EIO, -5);
+    assert_int_equal(HMX_ENXIO, -6);
     assert_int_equal(HMX_EAGAIN, -11);
     assert_int_equal(HMX_ENOMEM, -12);
     assert_int_equal(HMX_EACCES, -13);
@@ -1172,6 +1173,7 @@ static void test_error_codes_equal_xen_errno_values(void **state)
     assert_int_equal(HMX_ENOSYS, -38);
     assert_int_equal(HMX_EMSGSIZE, -90);
     assert_int_equal(HMX_EOPNOTSUPP, -95);
+    assert_int_equal(HMX_EADDRNOTAVAIL, -99);
     assert_int_equal(HMX_ENOBUFS, -105);
     assert_int_equal(HMX_ECONNREFUSED, -111);
     assert_true(HMX_ECORRUPT <= -200);
@@ -1181,7 +1183,7 @@ static void test_error_codes_equal_xen_errno_values(void **state)
 
 static void test_error_unknown_and_non_negative_values(void **state)
 {
-    static const int unknown[] = {-4, -6, -99, -199, -203, -1000, -2147483647 - 1};
+    static const int unknown[] = {-4, -7, -98, -199, -203, -1000, -2147483647 - 1};
     size_t i;
 
     (void)state;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hmx demo: two domains on the in-process reference provider.  Domain 1
- * sends bursts of messages to a ring of domain 2, which verifies each one
- * and acknowledges it on a ring of domain 1.  Bursts are larger than the
- * ring holds, so the demo also shows a full ring, the queued wake-up and
- * the retry.
+ * hmx demo: two domains on the in-process reference provider.  First, in
+ * a short phase, the provider's firewall and domain 1's implicit
+ * destinations are set up by the host: domain 1 discovers the services it
+ * may reach, talks to one without learning where it lives, and is refused
+ * another.  Then domain 1 sends bursts of messages to a ring of domain 2,
+ * which verifies each one and acknowledges it on a ring of domain 1.
+ * Bursts are larger than the ring holds, so the demo also shows a full
+ * ring, the queued wake-up and the retry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "hmx/hmx.h"
 #include "hmx/inproc.h"
+#include "hmx/policy.h"
 #include "tool.h"
 
 #define DOM_FRONT 1
@@ -22,6 +26,17 @@
 #define TYPE_ACK 2
 #define BURST 8
 #define MAX_PAYLOAD 1024
+#define PORT_DISC_REPLY 40 /* domain 1's ring for the provider's answers */
+#define PORT_CONSOLE_BACK 3000
+#define PORT_BLOCK_BACK 3001
+#define TYPE_CONSOLE 3
+
+/* The host's firewall: the block device is closed to domain 1. */
+static const char demo_rules[] = "deny  send     @front:*   -> @back:3001\n"
+                                 "allow *        @front:*   -> @back:*\n"
+                                 "allow *        @back:*    -> @front:*\n"
+                                 "allow register provider:* -> @front:*\n"
+                                 "allow send     @front:*   -> provider:discovery\n";
 
 struct demo_msg_head {
     uint32_t seq;
@@ -34,8 +49,11 @@ struct demo {
     uint64_t signals[3][3]; /* [domain][kind] */
     hmx_ctx front, back;
     struct hmx_ring data_ring, ack_ring;
+    struct hmx_ring disc_ring, console_ring, console_back;
     int quiet;
     unsigned sent, received, acked, bad, eagain;
+    unsigned naudit;
+    struct hmx_policy_query audit; /* the last denial */
 };
 
 static void on_signal(void *host, hmx_domid_t dom, enum hmx_signal_kind why)
@@ -44,6 +62,16 @@ static void on_signal(void *host, hmx_domid_t dom, enum hmx_signal_kind why)
 
     if (dom <= DOM_BACK && (unsigned)why <= 2)
         d->signals[dom][why]++;
+}
+
+static void on_audit(void *host, const struct hmx_policy_query *q, int verdict, const char *reason)
+{
+    struct demo *d = host;
+
+    (void)verdict;
+    (void)reason;
+    d->naudit++;
+    d->audit = *q;
 }
 
 static uint32_t checksum(const uint8_t *p, size_t n)
@@ -169,6 +197,7 @@ static int setup(struct demo *d, size_t mem_size, void *mem_data, void *mem_ack)
 
     hmx_inproc_hooks(&hooks, d);
     hooks.signal = on_signal;
+    hooks.audit = on_audit;
     if ((rc = hmx_provider_init(&d->prov, &hooks, d->slots_domains, 4, d->slots_rings, 8, 0)) < 0 ||
         (rc = hmx_provider_domain_add(&d->prov, DOM_FRONT, 0)) < 0 ||
         (rc = hmx_provider_domain_add(&d->prov, DOM_BACK, 0)) < 0 ||
@@ -178,6 +207,109 @@ static int setup(struct demo *d, size_t mem_size, void *mem_data, void *mem_ack)
         fprintf(stderr, "hmx demo: setup failed: %s\n", hmx_strerror(rc));
         return rc;
     }
+    return 0;
+}
+
+static int ring_in(hmx_ctx *ctx, struct hmx_ring *ring, void *mem, hmx_port_t port,
+                   hmx_domid_t partner)
+{
+    struct hmx_ring_config cfg = {.mem = mem, .mem_size = HMX_FRAME_SIZE, .port = port,
+                                  .partner = partner};
+
+    return hmx_ring_register(ctx, ring, &cfg);
+}
+
+/*
+ * The policy and addressing phase.  The host (the demo) labels the
+ * domains, installs a firewall from its text form, and gives domain 1 two
+ * implicit destinations on domain 2, both hidden: the VirtIO console at
+ * port 3000 and the VirtIO block device at port 3001, which the firewall
+ * closes.  Returns 0, or the first error.
+ */
+static int policy_phase(struct demo *d, uint8_t *mem)
+{
+    struct hmx_fw_rule rules[8];
+    struct hmx_fw_parse_error perr;
+    struct hmx_implicit_entry imp[2] = {
+        {HMX_PORT_VIRTIO(3), PORT_CONSOLE_BACK, DOM_BACK, 0, 0},
+        {HMX_PORT_VIRTIO(2), PORT_BLOCK_BACK, DOM_BACK, 0, 0},
+    };
+    struct hmx_addr console = {HMX_PORT_VIRTIO(3), HMX_DOMID_IMPLICIT, 0};
+    struct hmx_addr block = {HMX_PORT_VIRTIO(2), HMX_DOMID_IMPLICIT, 0};
+    struct hmx_addr front = {HMX_PORT_VIRTIO(3), DOM_FRONT, 0};
+    struct hmx_disc_entry found[4];
+    struct hmx_msg_info info;
+    char buf[64];
+    uint32_t n;
+    int rc, total;
+
+    if ((rc = hmx_fw_parse(demo_rules, sizeof(demo_rules) - 1, rules, 8, &n, &perr)) < 0 ||
+        (rc = hmx_provider_set_label(&d->prov, HMX_DOMID_PROVIDER, DOM_FRONT, "front")) < 0 ||
+        (rc = hmx_provider_set_label(&d->prov, HMX_DOMID_PROVIDER, DOM_BACK, "back")) < 0 ||
+        (rc = hmx_provider_fw_set(&d->prov, HMX_DOMID_PROVIDER, rules, n, 0)) < 0 ||
+        (rc = hmx_provider_implicit_set(&d->prov, HMX_DOMID_PROVIDER, DOM_FRONT, imp, 2)) < 0)
+        return rc;
+    if (!d->quiet)
+        printf("hmx demo: the host labels dom1 @front and dom2 @back, installs %u firewall rules\n"
+               "and gives dom1 two hidden implicit destinations: VirtIO console and block\n",
+               n);
+
+    /* Domain 2 serves the console at port 3000; domain 1 asks the provider
+     * what it may reach, in a ring whose partner is the provider. */
+    if ((rc = ring_in(&d->back, &d->console_back, mem, PORT_CONSOLE_BACK, DOM_FRONT)) < 0 ||
+        (rc = ring_in(&d->front, &d->disc_ring, mem + HMX_FRAME_SIZE, PORT_DISC_REPLY,
+                      HMX_DOMID_PROVIDER)) < 0 ||
+        (rc = ring_in(&d->front, &d->console_ring, mem + 2 * HMX_FRAME_SIZE, HMX_PORT_VIRTIO(3),
+                      HMX_DOMID_IMPLICIT)) < 0)
+        return rc;
+    total = hmx_discover(&d->front, &d->disc_ring, found, 4);
+    if (total < 0)
+        return total;
+    if (!d->quiet) {
+        printf("discovery: dom1 may reach %d service%s\n", total, total == 1 ? "" : "s");
+        for (int i = 0; i < total && i < 4; i++)
+            printf("  %s %u at well-known port %#x: %s\n",
+                   (found[i].flags & HMX_DISC_VIRTIO) ? "VirtIO device" : "service",
+                   found[i].service, found[i].port,
+                   (found[i].flags & HMX_DISC_VISIBLE) ? "visible"
+                                                       : "implicit, destination hidden");
+    }
+    if (total != 1 || found[0].port != HMX_PORT_VIRTIO(3))
+        return HMX_EIO;
+
+    /* A request to the console, by service; the answer comes back from it. */
+    rc = hmx_send(&d->front, HMX_PORT_VIRTIO(3), &console, "hello, console", 14, TYPE_CONSOLE);
+    if (rc < 0)
+        return rc;
+    rc = hmx_recv(&d->console_back, buf, sizeof(buf), &info);
+    if (rc < 0)
+        return rc;
+    if (!d->quiet)
+        printf("send  dom1 -> implicit:%#x  %d bytes; dom2:%u received them from dom%u:%#x\n",
+               console.port, rc, PORT_CONSOLE_BACK, info.source.domain, info.source.port);
+    rc = hmx_send(&d->back, PORT_CONSOLE_BACK, &front, "hello, frontend", 15, TYPE_CONSOLE);
+    if (rc < 0)
+        return rc;
+    rc = hmx_recv(&d->console_ring, buf, sizeof(buf), &info);
+    if (rc < 0)
+        return rc;
+    if (!d->quiet)
+        printf("reply dom2 -> dom1:%#x  %d bytes; dom1 sees them come from %s:%#x\n",
+               front.port, rc,
+               info.source.domain == HMX_DOMID_IMPLICIT ? "implicit" : "a domain",
+               info.source.port);
+    if (info.source.domain != HMX_DOMID_IMPLICIT)
+        return HMX_EIO;
+
+    /* The block device resolves, and the firewall refuses what it resolves to. */
+    rc = hmx_send(&d->front, HMX_PORT_VIRTIO(2), &block, "x", 1, TYPE_CONSOLE);
+    if (rc != HMX_EACCES || d->naudit != 1)
+        return rc < 0 ? rc : HMX_EIO;
+    if (!d->quiet)
+        printf("send  dom1 -> implicit:%#x: %s; audited: firewall rule %u (line %u)\n\n",
+               block.port, hmx_err_name(rc), d->audit.rule, d->audit.line);
+    /* The rest of the demo counts its own signals. */
+    memset(d->signals, 0, sizeof(d->signals));
     return 0;
 }
 
@@ -207,6 +339,10 @@ static void demo_help(void)
     printf("usage: hmx demo [--messages N] [--ring-size BYTES] [--quiet]\n"
            "\n"
            "Two domains exchange messages over the in-process reference provider.\n"
+           "First the host installs a firewall and gives domain 1 implicit destinations:\n"
+           "domain 1 discovers the services it may reach, sends to one by its\n"
+           "well-known port without learning where it lives, and is refused another.\n"
+           "Then:\n"
            "Domain 1 sends bursts of %d messages (2 iovs each, 8 to ~1000 bytes) to a\n"
            "ring of domain 2; domain 2 verifies each and acknowledges it on a ring of\n"
            "domain 1.  A full ring is shown as it happens: the send fails with\n"
@@ -228,6 +364,7 @@ int cmd_demo(int argc, char **argv)
     static struct demo d;
     uint64_t messages = 24, ring_size = 4096;
     void *mem_data, *mem_ack;
+    uint8_t *mem_phase;
     size_t alloc;
     unsigned seq = 0;
     char fl[96];
@@ -260,10 +397,19 @@ int cmd_demo(int argc, char **argv)
     alloc = ((size_t)ring_size + HMX_FRAME_SIZE - 1) & ~(size_t)(HMX_FRAME_SIZE - 1);
     mem_data = aligned_alloc(HMX_FRAME_SIZE, alloc);
     mem_ack = aligned_alloc(HMX_FRAME_SIZE, alloc);
-    if (mem_data == NULL || mem_ack == NULL || setup(&d, (size_t)ring_size, mem_data, mem_ack) < 0) {
+    mem_phase = aligned_alloc(HMX_FRAME_SIZE, 3 * HMX_FRAME_SIZE);
+    if (mem_data == NULL || mem_ack == NULL || mem_phase == NULL ||
+        setup(&d, (size_t)ring_size, mem_data, mem_ack) < 0) {
         free(mem_data);
         free(mem_ack);
+        free(mem_phase);
         return EXIT_FAIL;
+    }
+    rc = policy_phase(&d, mem_phase);
+    if (rc < 0) {
+        fprintf(stderr, "hmx demo: the policy and addressing phase failed: %s\n",
+                hmx_strerror(rc));
+        d.bad++;
     }
     printf("hmx demo: domains %d and %d on the in-process provider, rings of %u data bytes\n",
            DOM_FRONT, DOM_BACK, hmx_ring_size(&d.data_ring));
@@ -309,5 +455,6 @@ int cmd_demo(int argc, char **argv)
     hmx_provider_fini(&d.prov);
     free(mem_data);
     free(mem_ack);
+    free(mem_phase);
     return (d.bad == 0 && d.received == messages && d.acked == messages) ? EXIT_OK : EXIT_FAIL;
 }

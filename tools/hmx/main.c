@@ -17,6 +17,7 @@ static void usage(FILE *out)
             "  demo         two domains exchange messages over the in-process provider\n"
             "  probe        which hypervisor and HMX mechanisms are here\n"
             "  bench ring   ring writer->reader throughput against memcpy\n"
+            "  policy check check a firewall rule file; explain which rule decides\n"
             "\n"
             "Run 'hmx COMMAND --help' for a command's options.\n"
             "\n"
@@ -25,7 +26,8 @@ static void usage(FILE *out)
             "  -V, --version  print the version and exit\n"
             "\n"
             "Exit status: 0 success; 1 the command ran and found a failure;\n"
-            "2 bad command line; 3 (probe) no usable HMX mechanism.\n",
+            "2 bad command line; 3 (probe) no usable HMX mechanism, (policy check)\n"
+            "a malformed rule file.\n",
             HMX_VERSION_MAJOR, HMX_VERSION_MINOR, HMX_VERSION_PATCH);
 }
 
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
         return cmd_probe(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0)
         return cmd_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "policy") == 0)
+        return cmd_policy(argc - 1, argv + 1);
     fprintf(stderr, "hmx: unknown command '%s' (try 'hmx --help')\n", argv[1]);
     return EXIT_USAGE;
 }

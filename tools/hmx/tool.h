@@ -14,6 +14,7 @@
 int cmd_demo(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 /* Parse a byte count with an optional K/M suffix (binary). 0 on success. */
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);

@@ -127,6 +127,31 @@ int gx_set_vector(struct gx *g, uint32_t vector)
     return hmx_set_vector(&g->ctx, 0, vector, 0);
 }
 
+int gx_discover(struct gx *g, struct hmx_ring *ring, struct hmx_disc_entry *out, unsigned cap)
+{
+    gx_report.ops[HMX_OP_SENDV]++; /* one request: cap is at most 16 */
+    return hmx_discover(&g->ctx, ring, out, cap);
+}
+
+int gx_fw_del(struct gx *g, uint32_t index)
+{
+    gx_report.ops[HMX_OP_FW_DEL]++;
+    return hmx_fw_del(&g->ctx, index);
+}
+
+int gx_fw_list(struct gx *g, struct hmx_fw_rule *out, uint32_t cap)
+{
+    gx_report.ops[HMX_OP_FW_LIST]++; /* one call: cap fits the call page */
+    return hmx_fw_list(&g->ctx, out, cap, 0);
+}
+
+int gx_implicit_set(struct gx *g, hmx_domid_t dom, const struct hmx_implicit_entry *e,
+                    uint32_t n)
+{
+    gx_report.ops[HMX_OP_IMPLICIT_SET]++;
+    return hmx_implicit_set(&g->ctx, dom, e, n);
+}
+
 int gx_finish(void)
 {
     gx_report.interrupts = rt_irq_count;

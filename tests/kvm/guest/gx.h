@@ -9,6 +9,7 @@
 
 #include "hmx/hmx.h"
 #include "hmx/mech.h"
+#include "hmx/policy.h"
 #include "hmx/probe.h"
 #include "rt.h"
 
@@ -38,6 +39,13 @@ int gx_notify(struct gx *g);
 int gx_query(struct gx *g, hmx_domid_t dom, hmx_port_t port, uint32_t space,
              struct hmx_ring_query *q);
 int gx_set_vector(struct gx *g, uint32_t vector);
+/* hmx_discover with cap <= 16: one request (a sendv). */
+int gx_discover(struct gx *g, struct hmx_ring *ring, struct hmx_disc_entry *out, unsigned cap);
+/* Management calls (refused here: neither guest is privileged). */
+int gx_fw_del(struct gx *g, uint32_t index);
+int gx_fw_list(struct gx *g, struct hmx_fw_rule *out, uint32_t cap);
+int gx_implicit_set(struct gx *g, hmx_domid_t dom, const struct hmx_implicit_entry *e,
+                    uint32_t n);
 
 /* Send the report; returns the verdict 0. */
 int gx_finish(void);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The test guest: both domains run this image; rdi says which domain this
- * is, rsi which scenario (kvm_abi.h), rdx its argument.  Every HMX call
+ * is, rsi which scenario (kvm_abi.h), rdx its argument.  Scenarios: basic,
+ * errors, traps, bulk and policy.  Every HMX call
  * goes through libhmx's probe and MSR backend to the VMM's reference
  * provider; the guest checks each result and reports what it issued.
  */
@@ -460,6 +461,132 @@ static int bulk(struct gx *g, uint32_t n)
     return gx_finish();
 }
 
+/* ---- policy: firewall, implicit destinations, discovery (kvm_abi.h) ---- */
+
+#define CONSOLE HMX_PORT_VIRTIO(3)
+#define BLOCK HMX_PORT_VIRTIO(2)
+#define NET HMX_PORT_VIRTIO(1)
+
+/* Receive one message into rx, sleeping until it comes. */
+static int recv_wait(struct hmx_ring *ring, struct hmx_msg_info *info)
+{
+    int rc;
+
+    for (;;) {
+        rc = hmx_recv(ring, rx, sizeof(rx), info);
+        if (rc != HMX_EAGAIN)
+            return rc;
+        rt_wait_irq();
+    }
+}
+
+/* Domain 1: discovers, talks to its console by service, is refused the
+ * block device, and is refused the toolstack's operations. */
+static int policy_front(struct gx *g)
+{
+    static const char hello[] = "hello, console";
+    struct hmx_ring disc, console;
+    struct hmx_disc_entry d[4];
+    struct hmx_ring_query q;
+    struct hmx_msg_info info;
+    struct hmx_fw_rule r;
+    uint32_t denials;
+    int rc;
+
+    CHECK((hmx_features(&g->ctx) & (HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT | HMX_FEAT_DISCOVERY)) ==
+          (HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT | HMX_FEAT_DISCOVERY));
+    /* A ring for the provider's answers, and one for the console's: its
+     * partner is whoever the console is. */
+    CHECK_RC(gx_register(g, &disc, ring_a, RING_BYTES, KVM_POLICY_DISC_PORT, HMX_DOMID_PROVIDER),
+             0);
+    CHECK_RC(gx_register(g, &console, ring_b, RING_BYTES, CONSOLE, HMX_DOMID_IMPLICIT), 0);
+    rt_barrier(1); /* the backend's ring exists */
+
+    /* Discovery, in the table's order: console (hidden) and net (visible);
+     * the block device is closed by the firewall, so it is not listed. */
+    CHECK_RC(gx_discover(g, &disc, d, 4), 2);
+    CHECK(d[0].service == 3 && d[0].port == CONSOLE);
+    CHECK(d[0].flags == (HMX_DISC_IMPLICIT | HMX_DISC_VIRTIO));
+    CHECK(d[0].domain == HMX_DOMID_IMPLICIT && d[0].dst_port == 0);
+    CHECK(d[1].service == 1 && d[1].port == NET);
+    CHECK(d[1].flags == (HMX_DISC_IMPLICIT | HMX_DISC_VISIBLE | HMX_DISC_VIRTIO));
+    CHECK(d[1].domain == g->peer && d[1].dst_port == KVM_POLICY_NET_PORT);
+    rt_printf("discovery: 2 services: VirtIO %u at %x (hidden), VirtIO %u at %x (dom%u:%u, "
+              "visible); the block device is not listed",
+              d[0].service, d[0].port, d[1].service, d[1].port, d[1].domain, d[1].dst_port);
+
+    /* To the console by its well-known port; the answer comes from it. */
+    CHECK_RC(gx_query(g, HMX_DOMID_IMPLICIT, CONSOLE, 64, &q), 0);
+    CHECK(q.flags == (HMX_RING_EXISTS | HMX_RING_EMPTY | HMX_RING_SUFFICIENT));
+    CHECK(q.ring.domain == HMX_DOMID_IMPLICIT);
+    CHECK_RC(gx_send(g, CONSOLE, HMX_DOMID_IMPLICIT, CONSOLE, hello, sizeof(hello), 0x21),
+             (int)sizeof(hello));
+    gx_report.sent++;
+    rc = recv_wait(&console, &info);
+    CHECK_RC(rc, 5);
+    CHECK(memcmp(rx, "pong", 5) == 0);
+    CHECK(info.source.domain == HMX_DOMID_IMPLICIT && info.source.port == CONSOLE);
+    CHECK(info.message_type == 0x22);
+    gx_report.received++;
+    rt_printf("send to implicit:%x delivered; the answer came from implicit:%x", CONSOLE,
+              info.source.port);
+
+    /* The block device resolves, and the firewall denies its destination:
+     * audited, with the rule's line. */
+    denials = rt_counter(KVM_CTR_DENIALS);
+    CHECK_RC(gx_send(g, BLOCK, HMX_DOMID_IMPLICIT, BLOCK, msg, 16, 0x21), HMX_EACCES);
+    CHECK(rt_counter(KVM_CTR_DENIALS) == denials + 1);
+    CHECK(rt_counter(KVM_CTR_AUDIT_RULE) == KVM_POLICY_DENY_RULE);
+    CHECK(rt_counter(KVM_CTR_AUDIT_LINE) == KVM_POLICY_DENY_LINE);
+    gx_report.denials++;
+    rt_printf("send to implicit:%x: EACCES, audited as firewall rule %u (line %u)", BLOCK,
+              KVM_POLICY_DENY_RULE, KVM_POLICY_DENY_LINE);
+
+    /* No entry; no level above; not the toolstack. */
+    CHECK_RC(gx_send(g, 1, HMX_DOMID_IMPLICIT, HMX_PORT_VIRTIO(4), msg, 16, 0x21),
+             HMX_EADDRNOTAVAIL);
+    CHECK_RC(gx_send(g, 1, HMX_DOMID_UP, 1, msg, 16, 0x21), HMX_ENXIO);
+    CHECK_RC(gx_fw_list(g, &r, 1), HMX_EPERM);
+    CHECK_RC(gx_fw_del(g, 0), HMX_EPERM);
+    rt_printf("no entry: EADDRNOTAVAIL; up: ENXIO; firewall list and delete: EPERM");
+
+    rt_barrier(2);
+    CHECK_RC(gx_unregister(g, &disc), 0);
+    CHECK_RC(gx_unregister(g, &console), 0);
+    return gx_finish();
+}
+
+/* Domain 2: serves the console at port 7000 and answers; it may not
+ * rewrite the table that points at it. */
+static int policy_back(struct gx *g)
+{
+    struct hmx_implicit_entry e = {CONSOLE, 1, 1, HMX_IMPLICIT_VISIBLE, 0};
+    struct hmx_ring console;
+    struct hmx_msg_info info;
+    int rc;
+
+    CHECK_RC(gx_register(g, &console, ring_a, RING_BYTES, KVM_POLICY_CONSOLE_PORT, g->peer), 0);
+    CHECK_RC(gx_implicit_set(g, g->peer, &e, 1), HMX_EPERM);
+    CHECK_RC(gx_fw_del(g, 0), HMX_EPERM);
+    rt_barrier(1);
+
+    rc = recv_wait(&console, &info);
+    CHECK_RC(rc, 15);
+    CHECK(memcmp(rx, "hello, console", 15) == 0);
+    /* The backend knows whom it serves. */
+    CHECK(info.source.domain == g->peer && info.source.port == CONSOLE);
+    gx_report.received++;
+    CHECK_RC(gx_notify(g), 0);
+    CHECK_RC(gx_send(g, KVM_POLICY_CONSOLE_PORT, g->peer, CONSOLE, "pong", 5, 0x22), 5);
+    gx_report.sent++;
+    rt_printf("console: request from dom%u:%x, answered; table and firewall: EPERM",
+              info.source.domain, info.source.port);
+
+    rt_barrier(2);
+    CHECK_RC(gx_unregister(g, &console), 0);
+    return gx_finish();
+}
+
 int kmain(uint32_t domid, uint32_t scenario, uint64_t arg);
 
 int kmain(uint32_t domid, uint32_t scenario, uint64_t arg)
@@ -474,6 +601,8 @@ int kmain(uint32_t domid, uint32_t scenario, uint64_t arg)
         return traps(&gx);
     case KVM_SC_BULK:
         return bulk(&gx, arg != 0 ? (uint32_t)arg : 10000u);
+    case KVM_SC_POLICY:
+        return domid == 1 ? policy_front(&gx) : policy_back(&gx);
     default:
         rt_printf("scenario %u is not in this image", scenario);
         return 2;
