@@ -107,13 +107,17 @@ const char *hmx_backend_name(const hmx_ctx *ctx);
 
 /* ---- Rings ------------------------------------------------------------ */
 
-/* A ring this domain owns and reads.  Fields are private. */
+/* A ring this domain owns and reads.  Fields are private; the struct needs
+ * no initialisation before hmx_ring_register. */
+#define HMX_RING_LIVE 0x52584d48u /* "HMXR" */
 struct hmx_ring {
     struct hmx_ring_reader rd;
     void *mem;
     hmx_port_t port;
     hmx_domid_t partner;
-    uint16_t registered;
+    uint16_t reserved;
+    uint32_t live; /* HMX_RING_LIVE while registered: a magic, not a flag,
+                    * so that an uninitialised struct is never taken as one */
     uint32_t npages;
 };
 

@@ -145,7 +145,7 @@ int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring
     if (((uintptr_t)cfg->mem & (HMX_FRAME_SIZE - 1u)) != 0 ||
         (cfg->flags & ~HMX_REGISTER_FAIL_EXIST) != 0)
         return HMX_EINVAL;
-    if (ring->registered && ring->mem != NULL)
+    if (ring->live == HMX_RING_LIVE && ring->mem != NULL)
         return HMX_EINVAL;
     rc = hmx__reserved_domain_ok(ctx, cfg->partner);
     if (rc < 0)
@@ -185,7 +185,7 @@ int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring
     ring->port = cfg->port;
     ring->partner = cfg->partner;
     ring->npages = npages;
-    ring->registered = 1;
+    ring->live = HMX_RING_LIVE;
     return 0;
 
 fail:
@@ -198,7 +198,7 @@ int hmx_ring_unregister(hmx_ctx *ctx, struct hmx_ring *ring)
     struct hmx_ring_unreg unreg;
     int rc;
 
-    if (!ctx_open(ctx) || ring == NULL || !ring->registered)
+    if (!ctx_open(ctx) || ring == NULL || ring->live != HMX_RING_LIVE)
         return HMX_EINVAL;
     unreg.port = ring->port;
     unreg.partner = ring->partner;
@@ -208,7 +208,7 @@ int hmx_ring_unregister(hmx_ctx *ctx, struct hmx_ring *ring)
         return rc;
     /* ENOENT: the hypervisor already forgot it (partner gone); either way
      * the ring is no longer registered. */
-    ring->registered = 0;
+    ring->live = 0;
     return rc;
 }
 

@@ -140,7 +140,7 @@ int hmx_discover(hmx_ctx *ctx, struct hmx_ring *ring, struct hmx_disc_entry *out
         return HMX_EINVAL;
     if (!(ctx->features & HMX_FEAT_DISCOVERY))
         return HMX_EOPNOTSUPP;
-    if (ring == NULL || !ring->registered || ring->partner != HMX_DOMID_PROVIDER ||
+    if (ring == NULL || ring->live != HMX_RING_LIVE || ring->partner != HMX_DOMID_PROVIDER ||
         (out == NULL && cap != 0))
         return HMX_EINVAL;
 

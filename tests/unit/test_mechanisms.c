@@ -1215,7 +1215,7 @@ static void test_msr_hypervisor_that_never_writes_ret_is_eio(void **state)
     f->msr_silent = 1;
     memset(&ring, 0, sizeof(ring));
     assert_rc(hmx_ring_register(&f->ctx, &ring, &c), HMX_EIO);
-    assert_int_equal(ring.registered, 0);
+    assert_int_not_equal(ring.live, HMX_RING_LIVE);
     assert_rc(hmx_send(&f->ctx, 1, &dst, "abc", 3, 0), HMX_EIO);
     assert_rc(hmx_notify(&f->ctx, NULL, 0), HMX_EIO);
     assert_rc(hmx_query(&f->ctx, &dst, 0, &q), HMX_EIO);
