@@ -196,14 +196,79 @@ static void probe_hmx_node(struct hmx_probe_result *res, const void *fdt, int of
     hmx_probe_usable(res, HMX_MECH_SMCCC, 0, "device tree node, HMX UID and version confirmed");
 }
 
+static uint32_t be32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Walk the structure block once, as libfdt walks it, and require every tag
+ * to lie inside the block and every step to move forward, up to FDT_END.
+ * libfdt before dtc 1.7 (Debian 12's, and the copy in Xen's sources) lets
+ * a property length such as 0xFFFFFFF4 wrap its offset back onto the same
+ * property, and every search over such a tree then never ends.  The
+ * header is already checked: the block lies inside totalsize.
+ */
+static int struct_block_walks(const void *fdt)
+{
+    const uint8_t *s = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
+    const uint32_t version = fdt_version(fdt);
+    const uint64_t size = version >= 17 ? fdt_size_dt_struct(fdt)
+                                        : (uint64_t)fdt_totalsize(fdt) - fdt_off_dt_struct(fdt);
+    uint64_t off = 0;
+
+    while (off + 4 <= size) {
+        const uint32_t tag = be32_at(s + off);
+
+        off += 4;
+        switch (tag) {
+        case FDT_BEGIN_NODE:
+            while (off < size && s[off] != '\0')
+                off++;
+            if (off >= size)
+                return 0;
+            off++;
+            break;
+        case FDT_PROP: {
+            uint32_t len;
+
+            if (size - off < 8)
+                return 0;
+            len = be32_at(s + off);
+            off += 8;
+            if (len > size - off)
+                return 0;
+            /* Versions before 16 align values of 8 bytes or more to 8. */
+            if (version < 16 && len >= 8 && off % 8 != 0)
+                off += 4;
+            off += len;
+            break;
+        }
+        case FDT_END_NODE:
+        case FDT_NOP:
+            break;
+        case FDT_END:
+            return 1;
+        default:
+            return 0;
+        }
+        off = (off + 3u) & ~(uint64_t)3u;
+    }
+    return 0;
+}
+
 void hmx_probe_fdt(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
                    const struct hmx_arch_ops *arch)
 {
     const void *fdt = opt->fdt;
     int xen, hmx;
 
+    /* The structure block must be 4-byte aligned (Devicetree Specification
+     * 5.6): libfdt loads its tags as 32-bit words, which would otherwise be
+     * misaligned (an alignment fault on Arm with the MMU off). */
     if (opt->fdt_size < sizeof(struct fdt_header) || fdt_check_header(fdt) != 0 ||
-        fdt_totalsize(fdt) > opt->fdt_size) {
+        fdt_totalsize(fdt) > opt->fdt_size || (fdt_off_dt_struct(fdt) & 3u) != 0 ||
+        !struct_block_walks(fdt)) {
         res->dt_status = HMX_ECORRUPT;
         return;
     }
