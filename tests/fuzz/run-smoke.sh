@@ -8,7 +8,9 @@
 # clang or libFuzzer.  New inputs go to BUILDDIR/smoke-run, never into
 # the tree's corpus; a failing input is kept there (crash-*, leak-*...).
 # Environment: FUZZ_RUNS (new inputs per target, default 200000),
-# FUZZ_SECONDS (time cap per target, default 45), FUZZ_JOBS (targets run
+# FUZZ_SECONDS (time cap per target, default 45), FUZZ_SEED (libFuzzer's
+# random seed, default 1, so that two runs try the same inputs as far as
+# the time cap lets them; 0: a new seed each run), FUZZ_JOBS (targets run
 # at once, default: the number of CPUs), FUZZ_CC (default clang).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +20,7 @@ mkdir -p "$(dirname "$build")"
 build=$(cd "$(dirname "$build")" && pwd)/$(basename "$build")
 runs=${FUZZ_RUNS:-200000}
 secs=${FUZZ_SECONDS:-45}
+seed=${FUZZ_SEED:-1}
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 
 start=$(date +%s)
@@ -34,7 +37,7 @@ run_one() { # target
   mkdir -p "$w/new" "$w/artifacts"
   # shellcheck disable=SC2046
   st=0
-  timeout $((secs + 120)) "$fuzz_dir/fuzz_$t" -runs="$runs" -max_total_time="$secs" \
+  timeout $((secs + 120)) "$fuzz_dir/fuzz_$t" -runs="$runs" -max_total_time="$secs" -seed="$seed" \
     -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $(fuzz_opts "$t") \
     -artifact_prefix="$w/artifacts/" "$w/new" "$fuzz_src/tests/fuzz/corpus/$t" \
     >"$w/log" 2>&1 || st=$?
