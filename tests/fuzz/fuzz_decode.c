@@ -191,15 +191,23 @@ static void check_call(struct hv *hv, uint32_t op, const uint64_t a[4])
             memcpy(&seg, g2v(hv, a[1]) + s * sizeof(seg), sizeof(seg));
             FZ_CHECK(seg.pad == 0, "segment pad");
             p = g2v(hv, seg.gaddr);
-            for (uint32_t k = 0; k < seg.len; k++, at++) {
+            /* Compared a run at a time (a run ends with the segment or the
+             * buffer): a byte loop here was half of the target's time. */
+            for (uint32_t k = 0; k < seg.len;) {
+                size_t run;
+
                 while (b < e->niov && boff == e->iov[b].len) {
                     b++;
                     boff = 0;
                 }
                 FZ_CHECK(b < e->niov, "segments carry more than the buffers");
-                FZ_CHECK(p[k] == ((const uint8_t *)e->iov[b].base)[boff],
-                         "segment %llu byte %u is not the caller's", (unsigned long long)s, k);
-                boff++;
+                run = e->iov[b].len - boff < seg.len - k ? e->iov[b].len - boff : seg.len - k;
+                FZ_CHECK(memcmp(p + k, (const uint8_t *)e->iov[b].base + boff, run) == 0,
+                         "segment %llu bytes %u.. are not the caller's", (unsigned long long)s,
+                         k);
+                k += (uint32_t)run;
+                at += run;
+                boff += run;
             }
         }
         FZ_CHECK(at == want_total, "segments carry %zu bytes of %zu", at, want_total);
