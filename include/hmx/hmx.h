@@ -189,7 +189,10 @@ int hmx_recv(struct hmx_ring *ring, void *buf, size_t cap, struct hmx_msg_info *
  * is full now: a wake-up is queued and arrives when it has room);
  * HMX_ECONNREFUSED (no ring at dst for us); HMX_EADDRNOTAVAIL (no implicit
  * destination for the port); HMX_ENXIO (no next level); HMX_ESRCH;
- * HMX_EACCES; HMX_EPERM; HMX_EFAULT.  A failed send writes nothing.
+ * HMX_EACCES; HMX_EPERM; HMX_EFAULT; HMX_EIO (the mechanism answered
+ * with a count other than the payload's length: a broken or hostile
+ * hypervisor, after which whether the message arrived is unknown).
+ * A failed send writes nothing.
  */
 int hmx_sendv(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst,
               const struct hmx_iov *iov, unsigned niov, uint32_t message_type);

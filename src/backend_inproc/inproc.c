@@ -168,6 +168,41 @@ static int local_map_ring(void *host, hmx_domid_t dom, const hmx_gfn_t *gfns, ui
     return 0;
 }
 
+/*
+ * In one address space a sender may name its own ring (or any buffer the
+ * copy writes) as a source: a message sent to oneself from the ring's own
+ * bytes.  memcpy is undefined for overlapping ranges, and the core may not
+ * assume memmove (the environment gives memcpy, memset and memcmp only), so
+ * overlapping copies go through a small bounce buffer, a chunk at a time,
+ * in the direction that never overwrites a source byte before reading it.
+ */
+static void local_copy(void *dst, const void *src, uint32_t len)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    uint8_t bounce[64];
+
+    if ((uintptr_t)d + len <= (uintptr_t)s || (uintptr_t)s + len <= (uintptr_t)d) {
+        hmx_env_memcpy(d, s, len);
+    } else if ((uintptr_t)d < (uintptr_t)s) {
+        for (uint32_t at = 0; at < len;) {
+            uint32_t n = len - at < sizeof(bounce) ? len - at : (uint32_t)sizeof(bounce);
+
+            hmx_env_memcpy(bounce, s + at, n);
+            hmx_env_memcpy(d + at, bounce, n);
+            at += n;
+        }
+    } else if (d != s) {
+        for (uint32_t end = len; end > 0;) {
+            uint32_t n = end < sizeof(bounce) ? end : (uint32_t)sizeof(bounce);
+
+            end -= n;
+            hmx_env_memcpy(bounce, s + end, n);
+            hmx_env_memcpy(d + end, bounce, n);
+        }
+    }
+}
+
 static int local_copy_from_guest(void *host, hmx_domid_t dom, void *dst, uint64_t gaddr,
                                  uint32_t len)
 {
@@ -175,7 +210,7 @@ static int local_copy_from_guest(void *host, hmx_domid_t dom, void *dst, uint64_
     (void)dom;
     if (gaddr == 0 || gaddr > UINTPTR_MAX - len)
         return HMX_EFAULT;
-    hmx_env_memcpy(dst, (const void *)(uintptr_t)gaddr, len);
+    local_copy(dst, (const void *)(uintptr_t)gaddr, len);
     return 0;
 }
 
@@ -186,7 +221,7 @@ static int local_copy_to_guest(void *host, hmx_domid_t dom, uint64_t gaddr, cons
     (void)dom;
     if (gaddr == 0 || gaddr > UINTPTR_MAX - len)
         return HMX_EFAULT;
-    hmx_env_memcpy((void *)(uintptr_t)gaddr, src, len);
+    local_copy((void *)(uintptr_t)gaddr, src, len);
     return 0;
 }
 

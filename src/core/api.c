@@ -209,7 +209,7 @@ int hmx_ring_unregister(hmx_ctx *ctx, struct hmx_ring *ring)
     /* ENOENT: the hypervisor already forgot it (partner gone); either way
      * the ring is no longer registered. */
     ring->live = 0;
-    return rc;
+    return rc > 0 ? 0 : rc; /* success is 0, whatever count a mechanism gave */
 }
 
 uint32_t hmx_ring_size(const struct hmx_ring *ring)
@@ -249,7 +249,12 @@ int hmx_sendv(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst,
     addr.src.domain = HMX_DOMID_ANY; /* the hypervisor fills in who we are */
     addr.src.pad = 0;
     addr.dst = *dst;
-    return ctx->ops->sendv(ctx, &addr, iov, niov, message_type);
+    rc = ctx->ops->sendv(ctx, &addr, iov, niov, message_type);
+    /* Success is the message's length, exactly: any other count is a
+     * broken or hostile answer, never a length to hand on to the caller. */
+    if (rc >= 0 && (uint32_t)rc != total)
+        return HMX_EIO;
+    return rc;
 }
 
 int hmx_send(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst, const void *buf,
@@ -265,6 +270,7 @@ int hmx_send(hmx_ctx *ctx, hmx_port_t src_port, const struct hmx_addr *dst, cons
 int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
 {
     unsigned i;
+    int rc;
 
     if (!ctx_open(ctx) || n > HMX_NOTIFY_MAX || (q == NULL && n != 0))
         return HMX_EINVAL;
@@ -274,7 +280,8 @@ int hmx_notify(hmx_ctx *ctx, struct hmx_ring_query *q, unsigned n)
     for (i = 0; i < n; i++)
         if (hmx__reserved_domain_ok(ctx, q[i].ring.domain) < 0)
             return HMX_EOPNOTSUPP;
-    return ctx->ops->notify(ctx, n != 0 ? q : NULL, n);
+    rc = ctx->ops->notify(ctx, n != 0 ? q : NULL, n);
+    return rc > 0 ? 0 : rc; /* success is 0, whatever count a mechanism gave */
 }
 
 uint64_t hmx_features(const hmx_ctx *ctx)

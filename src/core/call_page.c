@@ -30,8 +30,9 @@ void hmx_call_page_marshal(const struct hmx_call_page *cp, const struct hmx_env 
 
 int hmx_call_result(int64_t ret)
 {
-    /* Results are byte counts below 16 MiB or -1..-4095: anything else
-     * means the hypervisor is broken or hostile. */
+    /* Results are non-negative counts (hmx_sendv then insists on the
+     * message's exact length) or -1..-4095: anything else means the
+     * hypervisor is broken or hostile. */
     if (ret >= 0 && ret <= 0x7FFFFFFF)
         return (int)ret;
     if (ret < 0 && ret >= -4095)

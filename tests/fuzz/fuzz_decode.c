@@ -473,7 +473,17 @@ static void api_send(struct fz *f, hmx_ctx *ctx, struct hv *hv, uint8_t *mem)
         FZ_CHECK(rc == HMX_EFAULT || (rc == HMX_EINVAL && hv->physical), "send %d, no trap", rc);
         return;
     }
-    FZ_CHECK(rc == one_trap(hv), "send %d, hypervisor answered %d", rc, one_trap(hv));
+    {
+        /* A count is taken only when it is the message's length. */
+        uint64_t total = 0;
+        int want = one_trap(hv);
+
+        for (unsigned i = 0; i < niov; i++)
+            total += iov[i].len;
+        if (want >= 0 && (uint64_t)want != total)
+            want = HMX_EIO;
+        FZ_CHECK(rc == want, "send %d, hypervisor answered %d", rc, one_trap(hv));
+    }
 }
 
 static void api_notify(struct fz *f, hmx_ctx *ctx, struct hv *hv)
@@ -500,6 +510,8 @@ static void api_notify(struct fz *f, hmx_ctx *ctx, struct hv *hv)
     FZ_CHECK(hv->ntraps >= 1, "notify without a trap");
     if (n == 0) {
         want = one_trap(hv);
+        if (want > 0) /* success is 0, whatever the count */
+            want = 0;
     } else {
         for (unsigned i = 0; i < hv->ntraps && want == 0; i++)
             if (hv->results[i] < 0)
@@ -591,7 +603,7 @@ static void api_ring(struct fz *f, hmx_ctx *ctx, struct hv *hv, uint8_t *mem)
     hv->e.unreg = &unreg;
     rc = hmx_ring_unregister(ctx, &ring);
     want = one_trap(hv);
-    FZ_CHECK(rc == want, "unregister %d, hypervisor answered %d", rc, want);
+    FZ_CHECK(rc == (want > 0 ? 0 : want), "unregister %d, hypervisor answered %d", rc, want);
     /* Refused by the hypervisor: still registered; else gone. */
     if (!(want < 0 && want != HMX_ENOENT))
         check_not_registered(ctx, hv, &ring);

@@ -1398,7 +1398,11 @@ static void op_notify_call(struct fz *f, int route)
     for (uint32_t i = 0; i < nread; i++)
         memcpy(&ans[i], g_arena[d] + s + sizeof(hdr) + i * sizeof(req[0]), sizeof(req[0]));
     if (nread < hdr.nent) {
-        FZ_CHECK(rc == HMX_EFAULT || rc == HMX_EACCES, "list beyond memory: %d", rc);
+        /* EFAULT at the cut, or the policy's denial of an entry before it:
+         * the hook's own code (EACCES or EPERM here) is what the caller sees,
+         * and check_answers matches it with a logged denial. */
+        FZ_CHECK(rc == HMX_EFAULT || rc == HMX_EACCES || (g_policy_on && rc == HMX_EPERM),
+                 "list beyond memory: %d", rc);
         /* Answered entries are checked the same way; the rest is cut. */
         check_answers(caller, req, ans, nread, rc == HMX_EFAULT ? 0 : rc);
         return;

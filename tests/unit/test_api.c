@@ -911,6 +911,46 @@ static void test_inproc_round_trip_both_ways(void **state)
     }
 }
 
+/* In one address space a sender may pass its own ring's bytes as the
+ * message: the copy into the ring then overlaps its source.  It must act
+ * as memmove (ASan reports an overlapping memcpy) and deliver the bytes the
+ * source held when the call began. */
+static void test_inproc_send_from_own_ring_overlaps(void **state)
+{
+    struct fx *f = *state;
+    struct hmx_ring r;
+    struct hmx_addr self = addr_of(D1, 100);
+    struct hmx_iov iov;
+    uint8_t *data, want[200], got[256];
+
+    must_ring(f, &f->c1, &r, 100, D1);
+    data = (uint8_t *)r.mem + HMX_RING_HDR_SIZE;
+    for (unsigned i = 0; i < LEN1; i++)
+        data[i] = (uint8_t)(i * 7 + 1);
+    /* The first message takes slots [0, 128): the second one's header goes
+     * to 128 and its payload to [144, 344), which its source [150, 350)
+     * overlaps from above; the third's header goes to 352 and its payload
+     * to [368, 568), which its source [300, 500) overlaps from below. */
+    memset(got, 0x5A, sizeof(got));
+    assert_rc(hmx_send(&f->c1, 100, &self, got, 100, 1), 100);
+    memcpy(want, data + 150, sizeof(want));
+    iov.base = data + 150;
+    iov.len = sizeof(want);
+    assert_rc(hmx_sendv(&f->c1, 100, &self, &iov, 1, 2), 200);
+    assert_rc(hmx_recv(&r, got, sizeof(got), NULL), 100);
+    assert_rc(hmx_recv(&r, got, sizeof(got), NULL), 200);
+    assert_memory_equal(got, want, sizeof(want));
+
+    memcpy(want, data + 300, sizeof(want));
+    iov.base = data + 300;
+    assert_rc(hmx_sendv(&f->c1, 100, &self, &iov, 1, 3), 200);
+    assert_rc(hmx_recv(&r, got, sizeof(got), NULL), 200);
+    /* The header went in first, onto source bytes [52, 68): the rest is the
+     * source as it was, though the payload's copy overwrote it as it went. */
+    assert_memory_equal(got, want, 52);
+    assert_memory_equal(got + 68, want + 68, sizeof(want) - 68);
+}
+
 static void test_inproc_recv_errors(void **state)
 {
     struct fx *f = *state;
@@ -1223,7 +1263,8 @@ int main(void)
         T(test_notify_validates_before_backend),
         T(test_query_builds_one_request),
         T(test_inproc_round_trip_both_ways),
-        T(test_inproc_recv_errors),
+        T(test_inproc_send_from_own_ring_overlaps),
+    T(test_inproc_recv_errors),
         T(test_inproc_query_answers),
         T(test_inproc_notify_over_limit_is_einval),
         T(test_inproc_unregister_then_send_is_econnrefused),
