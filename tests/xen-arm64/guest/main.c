@@ -634,7 +634,7 @@ static void test_errors_a(void)
     uint32_t n = 0;
     int rc;
 
-    group = "errors";
+    group = "too-large";
     expect_rc("too-large", hmx_send(&ctx, SRC_PORT, &data, msg, max + 1, 1), HMX_EMSGSIZE);
     expect_raw("raw-too-large", raw_argo(HMX_OP_SENDV, (uint64_t)(uintptr_t)&sa_data,
                                          (uint64_t)(uintptr_t)&gv, 1, 1),
@@ -649,6 +649,7 @@ static void test_errors_a(void)
     expect_query("too-large-wrote-nothing", peer_id, PORT_DATA, 0,
                  HMX_RING_EXISTS | HMX_RING_EMPTY | HMX_RING_SUFFICIENT, max);
 
+    group = "no-ring";
     gv.len = 1;
     expect_rc("no-ring", hmx_send(&ctx, SRC_PORT, &none, "x", 1, 1), HMX_ECONNREFUSED);
     expect_raw("raw-no-ring", raw_argo(HMX_OP_SENDV, (uint64_t)(uintptr_t)&sa_none,
@@ -658,6 +659,7 @@ static void test_errors_a(void)
               HMX_ESRCH);
 
     /* Fill b's ring, which b does not read until told. */
+    group = "ring-full";
     for (;;) {
         uint32_t k;
 
@@ -687,7 +689,7 @@ static void test_errors_b(void)
     struct ctl_msg step;
     uint32_t n, p, got = 0;
 
-    group = "errors";
+    group = "ring-full";
     if (ctl_wait(CTL_FILLED, &step) < 0)
         return;
     n = step.arg[0];
