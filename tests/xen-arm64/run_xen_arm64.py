@@ -68,13 +68,19 @@ POLICIES = {
                "allow domain_type domain_type:argo register_single_source;"),
 }
 
-# variant: Xen's options, the policy module loaded (None: the built-in
-# one, not used), the guests' scenario, fewest checks per guest.
+# variant: Xen's options, the Flask policy loaded as a module (None: Xen's
+# built-in one, or none under SILO), the guests' scenario, the fewest
+# checks per guest, and whether the domain nodes ask for Xen's
+# /hypervisor node (xen,enhanced = "no-xenstore").  Scenario None: Xen
+# must refuse to create the guests (the built-in policy has no rule for
+# unlabeled domains).
 VARIANTS = {
-    "argo": ("argo=1 flask=enforcing", "allow", "argo", 36),
-    "flask-deny": ("argo=1 flask=enforcing", "nosend", "deny", 14),
-    "silo": ("argo=1 xsm=silo", None, "silo", 13),
-    "disabled": ("flask=enforcing", "allow", "disabled", 14),
+    "argo": ("argo=1 flask=enforcing", "allow", "argo", 36, True),
+    "flask-deny": ("argo=1 flask=enforcing", "nosend", "deny", 14, True),
+    "silo": ("argo=1 xsm=silo", None, "silo", 13, True),
+    "disabled": ("flask=enforcing", "allow", "disabled", 14, True),
+    "no-hypervisor-node": ("argo=1 flask=enforcing", "allow", "nonode", 5, False),
+    "flask-builtin": ("argo=1 flask=enforcing", None, None, 0, True),
 }
 
 MACHINE = ["-machine", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57",
@@ -296,7 +302,7 @@ def dts_string(s):
     return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def make_dtb(args, name, xen_opts, policy, image_size, scenario, ver):
+def make_dtb(args, name, xen_opts, policy, image_size, scenario, ver, enhanced):
     """QEMU's own device tree plus Xen's dom0less description in /chosen."""
     work = os.path.join(args.out, "boot")
     os.makedirs(work, exist_ok=True)
@@ -321,14 +327,14 @@ def make_dtb(args, name, xen_opts, policy, image_size, scenario, ver):
             #size-cells = <1>;
             memory = <0 %d>;
             cpus = <1>;
-            vpl011;
-            xen,enhanced = "no-xenstore";
+            vpl011;%s
             module@%x {
                 compatible = "multiboot,kernel", "multiboot,module";
                 reg = <0x%x 0x%x>;
                 bootargs = %s;
             };
-        };""" % (dom, GUEST_MEM_KB, addr, addr, image_size, dts_string(bootargs)))
+        };""" % (dom, GUEST_MEM_KB, '\n            xen,enhanced = "no-xenstore";' if enhanced else "",
+                 addr, addr, image_size, dts_string(bootargs)))
     if policy is not None:
         addr = LOAD_BASE + 2 * LOAD_STEP
         loads.append((policy, addr))
@@ -384,7 +390,7 @@ def inputs_key(paths, extra):
 
 def cmd_boot(args):
     src, ver = ensure_xen(args)
-    xen_opts, policy_name, scenario, min_checks = VARIANTS[args.variant]
+    xen_opts, policy_name, scenario, min_checks, enhanced = VARIANTS[args.variant]
     xen = os.path.join(args.out, "xen-arm64", "xen")
     policy = (os.path.join(args.out, "policy-" + policy_name, "policy.bin")
               if policy_name else None)
@@ -398,7 +404,7 @@ def cmd_boot(args):
         skip("a path has a comma, which QEMU's options cannot take")
 
     key = inputs_key([xen, args.image] + ([policy] if policy else []) +
-                     [os.path.abspath(__file__)], [xen_opts, scenario, MESSAGES])
+                     [os.path.abspath(__file__)], [xen_opts, scenario, MESSAGES, enhanced])
     record_path = os.path.join(logs, args.variant + ".boot.json")
     with open(os.path.join(logs, args.variant + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one boot per variant at a time
@@ -412,19 +418,22 @@ def cmd_boot(args):
                 log("reusing the %s boot that finished %.0f s ago (its serial log: %s)"
                     % (args.variant, age, serial))
         if rec is None:
-            rec = run_qemu(args, ver, xen, policy, policy_name, xen_opts, scenario, serial)
+            rec = run_qemu(args, ver, xen, policy, policy_name, xen_opts, scenario, serial,
+                           enhanced)
             rec["key"] = key
             rec["finished"] = time.time()
             json.dump(rec, open(record_path, "w"))
+    if scenario is None:
+        return judge_refused(args, rec, ver, serial)
     return judge(args, rec, ver, serial, min_checks)
 
 
-def run_qemu(args, ver, xen, policy, policy_name, xen_opts, scenario, serial):
+def run_qemu(args, ver, xen, policy, policy_name, xen_opts, scenario, serial, enhanced):
     """One boot; returns its record (why it ended, seconds, QEMU's output)."""
     if os.path.exists(serial):
         os.unlink(serial)
     dtb, loads = make_dtb(args, args.variant, xen_opts, policy, os.path.getsize(args.image),
-                          scenario, ver)
+                          scenario or "none", ver, enhanced)
     qemu = [QEMU] + MACHINE + ["-monitor", "none", "-serial", "file:" + serial,
                                "-kernel", xen, "-dtb", dtb]
     for path, addr in loads:
@@ -444,6 +453,39 @@ def run_qemu(args, ver, xen, policy, policy_name, xen_opts, scenario, serial):
         qout = proc.communicate()[0]
     secs = time.monotonic() - t0
     return {"why": why, "seconds": secs, "qemu": qout.decode(errors="replace")}
+
+
+def judge_refused(args, rec, ver, serial):
+    """Xen must refuse to create the first guest: Flask's denial of
+    xenboot_t creating an unlabeled_t domain, then Xen's panic."""
+    text = open(serial, errors="replace").read() if os.path.exists(serial) else ""
+    avc = [l for l in text.splitlines()
+           if re.search(r"avc:\s+denied\s+\{ create \}.*scontext=\S*:xenboot_t "
+                        r"tcontext=\S*:unlabeled_t tclass=domain", l)]
+    refused = [l for l in text.splitlines() if "Error creating domain domU1" in l]
+    guests = [l for l in text.splitlines() if re.search(r"DOM[12]: HMXT", l)]
+    for l in avc[:1] + refused[:1]:
+        log("  xen: " + l.strip())
+    log("boot time: %.2f s from QEMU start to Xen's refusal (Xen %s, %s)"
+        % (rec["seconds"], ver[2], args.variant))
+    problems = []
+    if rec["why"] != "Xen crashed":
+        problems.append("Xen did not stop: " + rec["why"])
+    if not avc:
+        problems.append("no AVC denial of xenboot_t creating an unlabeled_t domain")
+    if not refused:
+        problems.append("Xen did not report that it could not create domU1")
+    if guests:
+        problems.append("a guest ran")
+    if problems:
+        log("--- last lines of the serial console (%s)" % serial)
+        for l in text.splitlines()[-30:]:
+            log("  | " + l)
+        for p in problems:
+            log("FAIL: " + p)
+        return 1
+    log("Xen's built-in policy alone refuses the unlabeled dom0less guests: 3 passed, 0 failed")
+    return 0
 
 
 def judge(args, rec, ver, serial, min_checks):

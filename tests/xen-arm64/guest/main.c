@@ -14,6 +14,9 @@
  *                     deny     Flask policy without argo send: EACCES
  *                     silo     xsm=silo: EPERM between two guests
  *                     disabled Xen without argo=1: EOPNOTSUPP everywhere
+ *                     nonode   no /hypervisor node (the domain node lacks
+ *                              xen,enhanced): the probe must find nothing
+ *                              and make no call
  *   xen=MAJOR.MINOR   what the /hypervisor node must say
  *   messages=N        the bulk run's length (default 1200)
  *
@@ -422,6 +425,17 @@ static void test_probe(struct hmx_probe_result *res, const void *fdt, const char
     print_probe(res);
     expect_rc("probe", rc, 0);
     check(res->dt_status == 0, "device-tree", "%s", rcs(res->dt_status));
+    if (streq(scenario, "nonode")) {
+        /* Xen is there, but says nothing in the tree: nothing is called. */
+        check(res->hypervisor == HMX_HV_NONE && res->hypervisor_bit == 0, "no-hypervisor-node",
+              "%s", hmx_hypervisor_name(res->hypervisor));
+        check(res->mech[HMX_MECH_XEN_HYPERCALL].offered == 0 && res->chosen == HMX_MECH_NONE,
+              "nothing-chosen", "xen-hypercall offered %u, chosen %s",
+              res->mech[HMX_MECH_XEN_HYPERCALL].offered, hmx_mechanism_name(res->chosen));
+        check(res->traps == 0 && res->argo_status == HMX_ARGO_NOT_XEN, "no-call-made",
+              "%u traps, Argo %s", res->traps, hmx_argo_status_name(res->argo_status));
+        return;
+    }
     check(res->hypervisor_bit == 1 && res->hypervisor == HMX_HV_XEN, "hypervisor-node",
           "%s, \"%s\"", hmx_hypervisor_name(res->hypervisor), res->signature);
     check(res->xen_version == (xmaj << 16 | xmin), "xen-version", "%u.%u (Xen is %u.%u)",
