@@ -28,6 +28,7 @@ purpose.
 """
 import argparse
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -150,7 +151,6 @@ def xen_version(src):
 
 
 def file_digest(path):
-    import hashlib
     return hashlib.sha256(open(path, "rb").read()).hexdigest()[:16]
 
 
