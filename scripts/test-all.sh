@@ -6,8 +6,9 @@
 #   build-aarch64  hosted aarch64 cross build, suites run under qemu-aarch64
 #                  (libfdt compiled in from Debian's sources)
 #   build-x64fs    freestanding x86_64 core (with libfdt): symbol check
-#   build-a64fs    freestanding aarch64 core (with libfdt): symbol check, and
-#                  the EL2 monitor harness under qemu-system-aarch64
+#   build-a64fs    freestanding aarch64 core (with libfdt): symbol check,
+#                  the EL2 monitor harness under qemu-system-aarch64, and
+#                  dom0less guests of a real Xen on Arm (tests/xen-arm64)
 # The packages must be installed (scripts/quickstart.sh test does that).
 set -eu
 cd "$(dirname "$0")/.."
