@@ -1181,6 +1181,21 @@ static int later_same_ring(hmx_domid_t caller, const struct hmx_ring_query *req,
  * n entries were submitted; rc is the call's result.  Entries are answered
  * in order until the policy denies one (decisions log the order).
  */
+/* The notify list in guest memory while a notify call is checked (else
+ * NULL): the provider writes each answer into it as it goes. */
+static const uint8_t *g_list_lo, *g_list_hi;
+
+/* Whether the answers written into the list may have moved r's rx_ptr: a
+ * hostile guest can place its list over a ring header of its own, and the
+ * space the provider saw for an entry is then not the space left after
+ * the call. */
+static int rx_in_list(const struct hmx_prov_ring *r)
+{
+    const uint8_t *rx = (const uint8_t *)r->va;
+
+    return g_list_lo != NULL && rx + 4 > g_list_lo && rx < g_list_hi;
+}
+
 static void check_answers(hmx_domid_t caller, const struct hmx_ring_query *req,
                           const struct hmx_ring_query *ans, uint32_t n, int rc)
 {
@@ -1221,6 +1236,16 @@ static void check_answers(hmx_domid_t caller, const struct hmx_ring_query *req,
             want |= HMX_RING_EMSGSIZE;
         else if (space >= q->space_required)
             want |= HMX_RING_SUFFICIENT;
+        if (rx_in_list(r)) {
+            /* Only what does not depend on rx_ptr can be checked. */
+            const uint16_t fixed = HMX_RING_EXISTS | HMX_RING_SHARED | HMX_RING_EMSGSIZE;
+
+            FZ_CHECK((a->flags & fixed) == (want & fixed), "query %u: flags %#x, want %#x "
+                     "(rx_ptr under the list)", i, a->flags, want);
+            FZ_CHECK(a->max_message_size == max, "query %u: max %u, want %u", i,
+                     a->max_message_size, max);
+            continue;
+        }
         FZ_CHECK((a->flags & ~HMX_RING_EBUSY) == want, "query %u: flags %#x, want %#x (space %u, "
                  "required %u, max %u)", i, a->flags, want, space, q->space_required, max);
         FZ_CHECK(a->max_message_size == max, "query %u: max %u, want %u", i, a->max_message_size,
@@ -1404,7 +1429,10 @@ static void op_notify_call(struct fz *f, int route)
         FZ_CHECK(rc == HMX_EFAULT || rc == HMX_EACCES || (g_policy_on && rc == HMX_EPERM),
                  "list beyond memory: %d", rc);
         /* Answered entries are checked the same way; the rest is cut. */
+        g_list_lo = g_arena[d] + s;
+        g_list_hi = g_list_lo + sizeof(hdr) + nread * sizeof(req[0]);
         check_answers(caller, req, ans, nread, rc == HMX_EFAULT ? 0 : rc);
+        g_list_lo = g_list_hi = NULL;
         return;
     }
     /* Answers are written into the list as it is walked, and a later entry
@@ -1414,7 +1442,10 @@ static void op_notify_call(struct fz *f, int route)
         ans[i].pad = req[i].pad;
         ans[i].space_required = req[i].space_required;
     }
+    g_list_lo = g_arena[d] + s;
+    g_list_hi = g_list_lo + sizeof(hdr) + nread * sizeof(req[0]);
     check_answers(caller, req, ans, nread, rc);
+    g_list_lo = g_list_hi = NULL;
 }
 
 /* ---- guests ------------------------------------------------------------------ */
