@@ -429,6 +429,19 @@ static void begin(struct hv *hv, uint32_t op)
     hv->ntraps = 0;
 }
 
+/* Whether the API refuses dom before any trap: a reserved domain whose
+ * feature the mechanism does not offer. */
+static int refused_reserved(hmx_ctx *ctx, hmx_domid_t dom)
+{
+    uint64_t feat = hmx_features(ctx);
+
+    if (dom == HMX_DOMID_IMPLICIT || dom == HMX_DOMID_UP)
+        return !(feat & HMX_FEAT_IMPLICIT);
+    if (dom == HMX_DOMID_PROVIDER)
+        return !(feat & HMX_FEAT_DISCOVERY);
+    return 0;
+}
+
 /* The result of a call that returns its one trap's result. */
 static int one_trap(const struct hv *hv)
 {
@@ -467,6 +480,11 @@ static void api_send(struct fz *f, hmx_ctx *ctx, struct hv *hv, uint8_t *mem)
     hv->e.niov = niov;
     hv->e.type = type;
     rc = hmx_sendv(ctx, src_port, &dst, iov, niov, type);
+    if (refused_reserved(ctx, dst.domain)) {
+        FZ_CHECK(rc == HMX_EOPNOTSUPP && hv->ntraps == 0, "send to reserved %#x: %d",
+                 dst.domain, rc);
+        return;
+    }
     if (hv->ntraps == 0) {
         /* Refused before the trap: a translation failed or the buffers
          * need more than HMX_MAXIOV segments. */
@@ -577,6 +595,12 @@ static void api_ring(struct fz *f, hmx_ctx *ctx, struct hv *hv, uint8_t *mem)
     hv->e.npages = len ? HMX_RING_NPAGES(len) : 0;
     hv->e.flags = cfg.flags;
     rc = hmx_ring_register(ctx, &ring, &cfg);
+    if (refused_reserved(ctx, cfg.partner)) {
+        FZ_CHECK(rc == HMX_EOPNOTSUPP && hv->ntraps == 0, "register for reserved %#x: %d",
+                 cfg.partner, rc);
+        check_not_registered(ctx, hv, &ring);
+        return;
+    }
     if (len == 0) {
         FZ_CHECK(rc == HMX_EINVAL && hv->ntraps == 0, "register of %zu bytes: %d", size, rc);
         return;
