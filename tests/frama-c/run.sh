@@ -29,7 +29,7 @@ analyse() { # name env_dir precision cpp-defines...
   set -- -cpp-extra-args="-Iinclude" -cpp-extra-args="-I$env" \
     -cpp-extra-args="-include" -cpp-extra-args="tests/frama-c/prelude.h" \
     $(for d in "$@"; do printf ' -cpp-extra-args=%s' "$d"; done) \
-    src/ring/ring_reader.c src/ring/ring_len.c tests/frama-c/driver.c \
+    src/ring/ring_reader.c src/ring/ring_len.c src/ring/ring_layout.c tests/frama-c/driver.c \
     -eva -eva-no-show-progress -eva-msg-key=-final-states ${precision:+-eva-precision $precision} \
     -eva-split-limit 300 -then -report -report-no-proven
   t0=$(date +%s)
