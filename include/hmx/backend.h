@@ -121,6 +121,27 @@ struct hmx_backend_ops {
                         uint32_t n);
     int (*implicit_list)(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
                          uint32_t cap);
+
+    /*
+     * v4v (hmx/v4v.h): the ring header layout this mechanism's hypervisor
+     * reads and writes; NULL: Argo's.  hmx_ring_register lays the ring out
+     * in it before registering.
+     */
+    const struct hmx_ring_layout *ring_layout;
+
+    /*
+     * register_ring_mem / unregister_ring_mem - register_ring and
+     * unregister_ring for hypervisors that read the ring header through its
+     * address (v4v).  mem is the ring memory, laid out in ring_layout with
+     * rx_ptr = tx_ptr = 0; its data area is the backend's to use until
+     * register_ring_mem returns.  When set they are called instead of
+     * register_ring / unregister_ring, which may then be NULL.
+     * Returns: as register_ring / unregister_ring.
+     */
+    int (*register_ring_mem)(struct hmx_ctx *ctx, void *mem, const struct hmx_ring_reg *reg,
+                             const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
+    int (*unregister_ring_mem)(struct hmx_ctx *ctx, void *mem,
+                               const struct hmx_ring_unreg *unreg);
 };
 
 #ifdef __cplusplus
