@@ -14,7 +14,7 @@
  * Mechanisms and feature bits the library does not know are ignored.
  *
  * v4v (OpenXT, uXen) is classified only when the caller names a v4v
- * mechanism in allow or force, since it costs up to four more hypercalls
+ * mechanism in allow or force, since it costs up to three more hypercalls
  * on Xen: notify(NULL) and an operation neither dialect defines, on
  * hypercall 39 and on 43.  v4v answers the unknown operation with ENOSYS
  * and Argo with EOPNOTSUPP; a Xen without the hypercall answers notify

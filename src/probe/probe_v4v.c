@@ -29,14 +29,16 @@ int hmx_probe_v4v_wanted(const struct hmx_probe_options *opt)
            opt->force == HMX_MECH_V4V_UXEN;
 }
 
-/* One classifying call; counts the trap unless nothing was executed. */
+/* One classifying call; counts the trap unless nothing was executed (the
+ * callers have checked the entry and the arch's six-word hypercall, so
+ * only a user-mode build refuses). */
 static int call(struct hmx_probe_result *res, const struct hmx_v4v_config *cfg, uint32_t dialect,
                 uint32_t cmd)
 {
     const uint64_t a[5] = {0, 0, 0, 0, 0};
     int rc = hmx_v4v_op(cfg, dialect, cmd, a);
 
-    if (rc != HMX_EPRIV && rc != HMX_EOPNOTSUPP && rc != HMX_EINVAL)
+    if (rc != HMX_EPRIV)
         res->traps++;
     return rc;
 }
@@ -44,15 +46,17 @@ static int call(struct hmx_probe_result *res, const struct hmx_v4v_config *cfg, 
 /*
  * Is there a v4v on hypercall nr?  Returns 1 (both answers say v4v), 0
  * (something else answered, or nothing), or a negative code that rules
- * the mechanism out for this caller (HMX_EPRIV).  slot: 0 for 39, 1 for 43.
+ * the mechanism out for this caller (HMX_EPRIV).  slot: 0 for 39, 1 for 43;
+ * notified: notify(NULL) was already made on nr (its answer in argo_rc).
  */
 static int v4v_on(struct hmx_probe_result *res, struct hmx_v4v_config *cfg, uint32_t dialect,
-                  uint32_t nr, unsigned slot)
+                  uint32_t nr, unsigned slot, int notified)
 {
     int rc;
 
     cfg->hypercall = nr;
-    rc = call(res, cfg, dialect, HMX_V4V_OP_NOTIFY);
+    /* On Xen's 39 the Argo probe has just made the same notify call. */
+    rc = notified ? res->argo_rc : call(res, cfg, dialect, HMX_V4V_OP_NOTIFY);
     res->v4v_notify_rc[slot] = rc;
     if (rc == HMX_EPRIV)
         return rc;
@@ -119,7 +123,7 @@ static void openxt(struct hmx_probe_result *res, const struct hmx_arch_ops *arch
 
     /* Hypercall 39 answered notify: Argo's, or an older OpenXT's v4v. */
     if (res->argo_status == HMX_ARGO_PRESENT) {
-        on39 = v4v_on(res, &cfg, HMX_V4V_OPENXT, HMX_V4V_HYPERCALL, 0);
+        on39 = v4v_on(res, &cfg, HMX_V4V_OPENXT, HMX_V4V_HYPERCALL, 0, 1);
         if (on39 == 1) {
             /* Not Argo after all: correct what the Argo probe concluded. */
             res->argo_status = HMX_ARGO_ABSENT;
@@ -128,7 +132,7 @@ static void openxt(struct hmx_probe_result *res, const struct hmx_arch_ops *arch
                              "hypercall 39 is OpenXT's v4v, not Argo");
         }
     }
-    on43 = v4v_on(res, &cfg, HMX_V4V_OPENXT, HMX_V4V_HYPERCALL_OPENXT_412, 1);
+    on43 = v4v_on(res, &cfg, HMX_V4V_OPENXT, HMX_V4V_HYPERCALL_OPENXT_412, 1, 0);
     if (on39 == HMX_EPRIV || on43 == HMX_EPRIV) {
         hmx_probe_offer(res, HMX_MECH_V4V_OPENXT, 0);
         hmx_probe_usable(res, HMX_MECH_V4V_OPENXT, HMX_EPRIV, "needs ring 0");
@@ -167,7 +171,7 @@ static void uxen(struct hmx_probe_result *res, const struct hmx_probe_options *o
     cfg.arch = arch;
     cfg.entry = HMX_XEN_ENTRY_PAGE;
     cfg.hypercall_page = res->xen_hypercall_page;
-    rc = v4v_on(res, &cfg, HMX_V4V_UXEN, HMX_V4V_HYPERCALL, 0);
+    rc = v4v_on(res, &cfg, HMX_V4V_UXEN, HMX_V4V_HYPERCALL, 0, 0);
     if (rc == 1)
         hmx_probe_usable(res, HMX_MECH_V4V_UXEN, 0, "uXen v4v answers");
     else
