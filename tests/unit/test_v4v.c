@@ -222,6 +222,67 @@ static void test_reader_reset_writes_v4v_header(void **state)
     reset_image(HMX_V4V_UXEN);
 }
 
+/*
+ * The reader's guarantees hold in every layout: with tx_ptr and message
+ * headers drawn at random (fixed seed), every call answers a payload
+ * length that fits, EAGAIN, ENOBUFS or ECORRUPT, and the cursor stays on a
+ * slot inside the ring.  The memory is exactly header + data area, from
+ * malloc, so AddressSanitizer builds catch any read past it.
+ */
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)(rnd_state >> 16);
+}
+
+static void hostile_layout(const struct hmx_ring_layout *lay)
+{
+    unsigned iter;
+
+    for (iter = 0; iter < 4000; iter++) {
+        const uint32_t len = 48u + 16u * (rnd() % 14u);
+        uint8_t *mem = malloc(lay->hdr_size + len);
+        struct hmx_ring_reader r;
+        struct hmx_msg_info info;
+        uint8_t buf[256];
+        uint32_t i, tx;
+        int rc, k;
+
+        assert_non_null(mem);
+        assert_int_equal((uintptr_t)mem % 16u, 0);
+        for (i = 0; i < lay->hdr_size + len; i++)
+            mem[i] = (uint8_t)rnd();
+        assert_rc(hmx_ring_reader_init_layout(&r, mem, len, 1, lay), 0);
+        for (k = 0; k < 8; k++) {
+            /* A hostile writer: any tx_ptr (mostly near valid), any header. */
+            tx = rnd() % 4u == 0 ? rnd() : (rnd() % (len / 16u)) * 16u;
+            memcpy(mem + lay->tx_off, &tx, 4);
+            if (rnd() % 2u == 0) {
+                uint32_t mlen = rnd() % 3u == 0 ? rnd() : rnd() % (len + 16u);
+
+                memcpy(mem + lay->hdr_size + r.rx, &mlen, 4);
+            }
+            rc = hmx_ring_recv(&r, buf, (size_t)(rnd() % sizeof(buf)), &info);
+            assert_true(rc == HMX_EAGAIN || rc == HMX_ECORRUPT || rc == HMX_ENOBUFS ||
+                        (rc >= 0 && (uint32_t)rc <= len - 32u));
+            assert_true(r.rx < len && r.rx % 16u == 0);
+        }
+        free(mem);
+    }
+}
+
+static void test_reader_hostile_every_layout(void **state)
+{
+    (void)state;
+    hostile_layout(&hmx_ring_layout_argo);
+    hostile_layout(&hmx_ring_layout_v4v_openxt);
+    hostile_layout(&hmx_ring_layout_v4v_uxen);
+}
+
 /* ---- ring images: writer ------------------------------------------------ */
 
 static void writer_image(uint32_t dialect)
@@ -1016,6 +1077,7 @@ int main(void)
         cmocka_unit_test(test_reader_openxt_image),
         cmocka_unit_test(test_reader_uxen_image),
         cmocka_unit_test(test_reader_reset_writes_v4v_header),
+        cmocka_unit_test(test_reader_hostile_every_layout),
         cmocka_unit_test(test_writer_openxt_image),
         cmocka_unit_test(test_writer_uxen_image),
         cmocka_unit_test(test_writer_refuses_other_dialects_magic),
