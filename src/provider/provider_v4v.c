@@ -11,7 +11,10 @@
 #include "prov_internal.h"
 
 #define V4V_MAX_PAGES (HMX_RING_MAX_LEN / HMX_FRAME_SIZE) /* v4v's limit on npage */
-#define V4V_NOTIFY_MAX_OPENXT 4096u                      /* V4V_MAXENT */
+/* OpenXT's V4V_MAXENT.  uXen sets no limit; this provider applies the same
+ * one to both, so that one call cannot keep it busy for millions of
+ * entries. */
+#define V4V_NOTIFY_MAX 4096u
 #define NOTIFY_CHUNK 16u /* entries answered per provider notify */
 
 struct v4v_call {
@@ -196,8 +199,7 @@ static int do_notify(const struct v4v_call *c, const uint64_t a[5])
     rc = get(c, &hdr, a[0], sizeof(hdr));
     if (rc < 0)
         return rc;
-    if (hdr.magic != HMX_V4V_RING_DATA_MAGIC ||
-        (c->dialect == HMX_V4V_OPENXT && hdr.nent > V4V_NOTIFY_MAX_OPENXT))
+    if (hdr.magic != HMX_V4V_RING_DATA_MAGIC || hdr.nent > V4V_NOTIFY_MAX)
         return HMX_EINVAL;
     if (hdr.nent == 0)
         return hmx_provider_notify(c->p, c->caller, NULL, 0);

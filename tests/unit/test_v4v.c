@@ -496,10 +496,42 @@ static void marshal_dialect(uint32_t dialect, uint32_t nr)
     assert_int_equal(hmx_ring_size(&f->ring), len);
     assert_int_equal(ring2[12], 5);
 
+    /* A caller's own frame list (gfn_scratch) is copied into the page
+     * list the same way. */
+    {
+        static _Alignas(4096) uint8_t one[PAGE];
+        hmx_gfn_t scratch[4] = {0, 0, 0, 0};
+        struct hmx_ring r1;
+
+        memset(&rc, 0, sizeof(rc));
+        rc.mem = one;
+        rc.mem_size = PAGE;
+        rc.port = 0x11;
+        rc.partner = HMX_DOMID_ANY;
+        rc.gfn_scratch = scratch;
+        rc.gfn_scratch_len = 4;
+        assert_rc(hmx_ring_register(&f->ctx, &r1, &rc), 0);
+        assert_int_equal(scratch[0], (uintptr_t)one >> 12);
+        memset(want, 0, 48);
+        le64(want, HMX_V4V_PFN_LIST_MAGIC);
+        want[8] = 1;
+        le64(want + 40, (uintptr_t)one >> 12);
+        assert_memory_equal(f->cap.list, want, 48);
+        v4v_header(want, dialect, 0x11, 0x7FFF, 0x7FFF, PAGE - 64, 0, 0);
+        assert_memory_equal(f->cap.hdr, want, hs);
+        rc.mem = ring2;
+        rc.mem_size = sizeof(ring2);
+        rc.port = 0x10;
+        rc.partner = 2;
+        rc.gfn_scratch = NULL;
+        rc.gfn_scratch_len = 0;
+    }
+
     /* OpenXT cannot refuse an existing ring: FAIL_EXIST is not sent. */
     if (dialect == HMX_V4V_OPENXT) {
         struct hmx_ring other;
 
+        memset(&other, 0, sizeof(other));
         rc.flags = HMX_REGISTER_FAIL_EXIST;
         rc.mem = ring_mem;
         rc.mem_size = PAGE;
