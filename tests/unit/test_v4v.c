@@ -503,6 +503,7 @@ static void marshal_dialect(uint32_t dialect, uint32_t nr)
         hmx_gfn_t scratch[4] = {0, 0, 0, 0};
         struct hmx_ring r1;
 
+        memset(&r1, 0, sizeof(r1));
         memset(&rc, 0, sizeof(rc));
         rc.mem = one;
         rc.mem_size = PAGE;
