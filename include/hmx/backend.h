@@ -50,7 +50,8 @@ struct hmx_backend_ops {
     /*
      * register_ring - Xen's XEN_ARGO_OP_register_ring.
      * reg->len is valid, npages == HMX_RING_NPAGES(reg->len), gfns holds
-     * npages 4 KiB frame numbers, flags has no unknown bit. Required.
+     * npages 4 KiB frame numbers, flags has no unknown bit. Required
+     * unless register_ring_mem is set.
      * Returns 0 or: HMX_EINVAL, HMX_EEXIST, HMX_ESRCH, HMX_EPERM,
      * HMX_EACCES, HMX_ENOSPC, HMX_ENOMEM, HMX_EFAULT, HMX_ENODEV.
      */
@@ -58,7 +59,8 @@ struct hmx_backend_ops {
                          const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
 
     /*
-     * unregister_ring - XEN_ARGO_OP_unregister_ring. Required.
+     * unregister_ring - XEN_ARGO_OP_unregister_ring. Required unless
+     * unregister_ring_mem is set.
      * Returns 0, HMX_ENOENT or HMX_ENODEV.
      */
     int (*unregister_ring)(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg);

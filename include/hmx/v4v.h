@@ -143,8 +143,9 @@ struct hmx_v4v_config {
     const void *hypercall_page;      /* for HMX_XEN_ENTRY_PAGE */
     uint32_t hypercall;              /* 0: the dialect's usual (39) */
     /* This domain's id, for the source address OpenXT takes as given;
-     * HMX_V4V_DOMID_ANY until known: the first registration learns it
-     * from the id the hypervisor writes back into the ring header. */
+     * 0 or HMX_V4V_DOMID_ANY: not known yet (v4v's wildcard is sent
+     * until the first registration learns the id from what the
+     * hypervisor writes back into the ring header). */
     uint16_t domid;
     uint16_t pad;
 };
