@@ -695,6 +695,42 @@ static void test_backend_decodes_errors(void **state)
     hmx_close(&fx.ctx);
 }
 
+/* A backend must register somehow: register_ring or register_ring_mem
+ * (and likewise unregister); the v4v backends use the second. */
+static void test_backend_table_rules(void **state)
+{
+    struct hmx_backend_ops ops = hmx_backend_v4v_uxen;
+    struct hmx_v4v_config cfg;
+    struct hmx_open_args oa;
+    hmx_ctx ctx;
+
+    (void)state;
+    assert_null(hmx_backend_v4v_openxt.register_ring);
+    assert_non_null(hmx_backend_v4v_openxt.register_ring_mem);
+    assert_ptr_equal(hmx_backend_v4v_openxt.ring_layout, &hmx_ring_layout_v4v_openxt);
+    assert_ptr_equal(hmx_backend_v4v_uxen.ring_layout, &hmx_ring_layout_v4v_uxen);
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.entry = HMX_XEN_ENTRY_VMCALL;
+    memset(&oa, 0, sizeof(oa));
+    oa.backend = &ops;
+    oa.backend_config = &cfg;
+    ops.register_ring_mem = NULL;
+    assert_rc(hmx_open(&ctx, &oa), HMX_EINVAL);
+    ops = hmx_backend_v4v_uxen;
+    ops.unregister_ring_mem = NULL;
+    assert_rc(hmx_open(&ctx, &oa), HMX_EINVAL);
+    ops = hmx_backend_v4v_uxen;
+    assert_rc(hmx_open(&ctx, &oa), 0);
+    assert_string_equal(hmx_backend_name(&ctx), "v4v-uxen");
+    assert_int_equal(hmx_features(&ctx), 0);
+    hmx_close(&ctx);
+    /* the page entry needs a page */
+    cfg.entry = HMX_XEN_ENTRY_PAGE;
+    assert_rc(hmx_open(&ctx, &oa), HMX_EINVAL);
+    cfg.entry = HMX_XEN_ENTRY_HVC; /* Arm: v4v is x86 only */
+    assert_rc(hmx_open(&ctx, &oa), HMX_EINVAL);
+}
+
 static void test_flags_and_wildcards(void **state)
 {
     (void)state;
@@ -1118,6 +1154,7 @@ int main(void)
         cmocka_unit_test(test_marshal_uxen),
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_backend_decodes_errors),
+        cmocka_unit_test(test_backend_table_rules),
         cmocka_unit_test(test_flags_and_wildcards),
         cmocka_unit_test(test_probe_xen_argo),
         cmocka_unit_test(test_probe_openxt_412),
