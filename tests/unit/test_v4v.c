@@ -375,7 +375,7 @@ struct cap {
     uint8_t list[64];  /* register: the page list */
     uint8_t src[6], dst[6];
     uint8_t iov[128];
-    uint8_t notify[48 + 16 * 4];
+    uint8_t notify[48 + 16 * 16];
     uint32_t dialect;
     uint16_t write_domain; /* register: the id the hypervisor writes back */
     uint64_t ret;          /* the raw answer */
@@ -602,6 +602,36 @@ static void test_marshal_openxt(void **state)
     (void)state;
     marshal_dialect(HMX_V4V_OPENXT, HMX_V4V_HYPERCALL_OPENXT_412);
     marshal_dialect(HMX_V4V_OPENXT, HMX_V4V_HYPERCALL);
+}
+
+/* A long query list goes in calls of 13 entries (a 256-byte staging
+ * area: 48 + 13 x 16), each answered in place. */
+static void test_notify_split(void **state)
+{
+    static struct mfx fx;
+    struct hmx_ring_query q[30];
+    unsigned i;
+
+    (void)state;
+    open_dialect(&fx, HMX_V4V_UXEN, 0);
+    memset(q, 0, sizeof(q));
+    for (i = 0; i < 30; i++) {
+        q[i].ring.port = 100 + i;
+        q[i].ring.domain = 2;
+    }
+    fx.cap.answer_flags = HMX_V4V_RING_EXISTS;
+    fx.cap.answer_max = 77;
+    mock_hv_clear_counters(&fx.hv);
+    assert_rc(hmx_notify(&fx.ctx, q, 30), 0);
+    assert_int_equal(fx.hv.nxen, 3);
+    /* the last call carried entries 26..29 */
+    assert_int_equal(fx.cap.notify[8], 4);
+    assert_int_equal(fx.cap.notify[48], 126);
+    for (i = 0; i < 30; i++) {
+        assert_int_equal(q[i].flags, HMX_RING_EXISTS);
+        assert_int_equal(q[i].max_message_size, 77);
+    }
+    hmx_close(&fx.ctx);
 }
 
 static void test_marshal_uxen(void **state)
@@ -1065,6 +1095,28 @@ static void end_to_end(uint32_t dialect)
     assert_rc(hmx_query(&d1.ctx, &nowhere, 16, &q), 0);
     assert_int_equal(q.flags & HMX_RING_EXISTS, 0);
 
+    /* v4v's flat send (cmd 3), which libhmx never issues but a v4v guest
+     * may: addresses as six packed bytes, written here by hand. */
+    {
+        uint8_t src6[6] = {0x00, 0x01, 0, 0, 0xff, 0x7f}; /* port 0x100, "myself" */
+        uint8_t dst6[6] = {0x00, 0x02, 0, 0, 0x02, 0x00}; /* port 0x200, domain 2 */
+        uint64_t s3[5];
+
+        assert_rc(hmx_recv(&d2.ring, big, sizeof(big), &info), 1000); /* make room */
+        assert_rc(hmx_recv(&d2.ring, buf, sizeof(buf), &info), HMX_ENOBUFS);
+        s3[0] = (uintptr_t)src6;
+        s3[1] = (uintptr_t)dst6;
+        s3[2] = (uintptr_t)"flat";
+        s3[3] = 4;
+        s3[4] = HMX_V4V_PROTO_STREAM;
+        assert_int_equal(hmx_provider_v4v_call(&p, 1, HMX_V4V_OP_SEND, s3, NULL, 0), 4);
+        dst6[0] = 0x99; /* no ring at port 0x299: the dialect's own errno */
+        assert_int_equal(hmx_provider_v4v_call(&p, 1, HMX_V4V_OP_SEND, s3, NULL, 0),
+                         dialect == HMX_V4V_OPENXT ? -107 : -111);
+        s3[3] = HMX_MSG_MAX + 1u;
+        assert_int_equal(hmx_provider_v4v_call(&p, 1, HMX_V4V_OP_SEND, s3, NULL, 0), -22);
+    }
+
     /* The classifying op and the viptables ops: ENOSYS, as v4v. */
     assert_int_equal(hmx_provider_v4v_call(&p, 1, HMX_V4V_OP_PROBE, a, NULL, 0), -38);
     assert_int_equal(hmx_provider_v4v_call(&p, 1, 6, a, NULL, 0), -38);
@@ -1152,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_writer_refuses_other_dialects_magic),
         cmocka_unit_test(test_marshal_openxt),
         cmocka_unit_test(test_marshal_uxen),
+        cmocka_unit_test(test_notify_split),
         cmocka_unit_test(test_error_mapping),
         cmocka_unit_test(test_backend_decodes_errors),
         cmocka_unit_test(test_backend_table_rules),
