@@ -3,7 +3,8 @@
  * The HMX ring: reader (the guest that owns the ring) and writer (the
  * hypervisor side, or anything playing its part).
  *
- * Ring memory is a struct hmx_ring_hdr (64 bytes) followed by a data area of
+ * Ring memory is a struct hmx_ring_hdr (64 bytes; v4v lays its header out
+ * differently: struct hmx_ring_layout below) followed by a data area of
  * `len` bytes (a multiple of 16, HMX_RING_MIN_LEN..HMX_RING_MAX_LEN).  The
  * writer appends messages at tx_ptr: a 16-byte struct hmx_msg_hdr, then the
  * payload, then padding to the next 16-byte slot, wrapping at the end of the
