@@ -73,6 +73,12 @@ struct hmx_arch_ops {
      * outside EL1. */
     int (*smccc)(void *ctx, enum hmx_smccc_conduit conduit, const uint64_t in[18],
                  uint64_t out[18]);
+
+    /* As xen_hypercall with six arguments (x86-64: rdi, rsi, rdx, r10, r8,
+     * r9), for v4v's v4v_op(cmd, arg1..arg5).  Optional (NULL: v4v cannot
+     * be reached).  HMX_EPRIV outside the kernel. */
+    int (*xen_hypercall6)(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
+                          const uint64_t args[6], uint64_t *ret);
 };
 
 /*

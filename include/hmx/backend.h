@@ -50,7 +50,8 @@ struct hmx_backend_ops {
     /*
      * register_ring - Xen's XEN_ARGO_OP_register_ring.
      * reg->len is valid, npages == HMX_RING_NPAGES(reg->len), gfns holds
-     * npages 4 KiB frame numbers, flags has no unknown bit. Required.
+     * npages 4 KiB frame numbers, flags has no unknown bit. Required
+     * unless register_ring_mem is set.
      * Returns 0 or: HMX_EINVAL, HMX_EEXIST, HMX_ESRCH, HMX_EPERM,
      * HMX_EACCES, HMX_ENOSPC, HMX_ENOMEM, HMX_EFAULT, HMX_ENODEV.
      */
@@ -58,7 +59,8 @@ struct hmx_backend_ops {
                          const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
 
     /*
-     * unregister_ring - XEN_ARGO_OP_unregister_ring. Required.
+     * unregister_ring - XEN_ARGO_OP_unregister_ring. Required unless
+     * unregister_ring_mem is set.
      * Returns 0, HMX_ENOENT or HMX_ENODEV.
      */
     int (*unregister_ring)(struct hmx_ctx *ctx, const struct hmx_ring_unreg *unreg);
@@ -121,6 +123,27 @@ struct hmx_backend_ops {
                         uint32_t n);
     int (*implicit_list)(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
                          uint32_t cap);
+
+    /*
+     * v4v (hmx/v4v.h): the ring header layout this mechanism's hypervisor
+     * reads and writes; NULL: Argo's.  hmx_ring_register lays the ring out
+     * in it before registering.
+     */
+    const struct hmx_ring_layout *ring_layout;
+
+    /*
+     * register_ring_mem / unregister_ring_mem - register_ring and
+     * unregister_ring for hypervisors that read the ring header through its
+     * address (v4v).  mem is the ring memory, laid out in ring_layout with
+     * rx_ptr = tx_ptr = 0; its data area is the backend's to use until
+     * register_ring_mem returns.  When set they are called instead of
+     * register_ring / unregister_ring, which may then be NULL.
+     * Returns: as register_ring / unregister_ring.
+     */
+    int (*register_ring_mem)(struct hmx_ctx *ctx, void *mem, const struct hmx_ring_reg *reg,
+                             const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
+    int (*unregister_ring_mem)(struct hmx_ctx *ctx, void *mem,
+                               const struct hmx_ring_unreg *unreg);
 };
 
 #ifdef __cplusplus

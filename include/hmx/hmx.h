@@ -50,6 +50,8 @@ enum hmx_mechanism {
     HMX_MECH_MSR = 3,            /* x86 agnostic MSR block */
     HMX_MECH_CPUID = 4,          /* x86 CPUID call interface */
     HMX_MECH_SMCCC = 5,          /* Arm SMCCC hvc/smc */
+    HMX_MECH_V4V_OPENXT = 6,     /* OpenXT's v4v_op, hypercall 39 or 43 (hmx/v4v.h) */
+    HMX_MECH_V4V_UXEN = 7,       /* uXen's v4v_op, hypercall 39 (hmx/v4v.h) */
     HMX_MECH_MOCK = 15           /* test doubles */
 };
 

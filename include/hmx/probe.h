@@ -13,6 +13,13 @@
  * it, whether this caller can use it, whether it was chosen, and why.
  * Mechanisms and feature bits the library does not know are ignored.
  *
+ * v4v (OpenXT, uXen) is classified only when the caller names a v4v
+ * mechanism in allow or force, since it costs up to three more hypercalls
+ * on Xen: notify(NULL) and an operation neither dialect defines, on
+ * hypercall 39 and on 43.  v4v answers the unknown operation with ENOSYS
+ * and Argo with EOPNOTSUPP; a Xen without the hypercall answers notify
+ * itself with ENOSYS.  uXen is recognised by its CPUID signature.
+ *
  * Preference (spec/, "Selection"): the hypervisor's own Argo first where it
  * has one (Xen hypercall), then the mechanism native to the platform's
  * calling convention (Arm: SMCCC; x86: MSR, then CPUID).  The caller may
@@ -43,7 +50,8 @@ enum hmx_hypervisor {
     HMX_HV_TCG = 9,
     HMX_HV_VIRTUALBOX = 10,
     HMX_HV_PARALLELS = 11,
-    HMX_HV_HMX = 12 /* only the HMX discovery block */
+    HMX_HV_HMX = 12, /* only the HMX discovery block */
+    HMX_HV_UXEN = 13 /* uXen: "uXenisnotXen" (v4v, hmx/v4v.h) */
 };
 
 /* How Xen's Argo answered the classifying call. */
@@ -110,6 +118,13 @@ struct hmx_probe_result {
     uint32_t chosen;   /* enum hmx_mechanism; HMX_MECH_NONE when none */
     uint64_t features; /* of the chosen mechanism */
     uint32_t traps;    /* trapping instructions the probe executed */
+
+    /* v4v (only when the options ask for a v4v mechanism): the range that
+     * was classified (Xen's or uXen's), and what the two classifying calls
+     * answered on each hypercall number tried (0: not tried). */
+    uint32_t v4v_base;
+    int32_t v4v_notify_rc[2]; /* notify(NULL) on 39, on 43 */
+    int32_t v4v_probe_rc[2];  /* HMX_V4V_OP_PROBE on 39, on 43 */
 };
 
 struct hmx_probe_options {

@@ -126,6 +126,10 @@ struct hmx_provider_hooks {
 #define HMX_PROVIDER_ALLOW_WILDCARD 0x1u
 /* The host's signal hook delivers registered vectors (HMX_FEAT_VECTOR). */
 #define HMX_PROVIDER_VECTORS 0x2u
+/* Serve a v4v dialect (hmx/v4v.h; at most one of the two): rings are laid
+ * out in its header layout, and hmx_provider_v4v_call decodes its calls. */
+#define HMX_PROVIDER_V4V_OPENXT 0x100u
+#define HMX_PROVIDER_V4V_UXEN 0x200u
 
 /* Domain flags. */
 #define HMX_DOMAIN_PRIVILEGED 0x1u /* the toolstack domain */
@@ -342,6 +346,24 @@ uint32_t hmx_provider_vector(const struct hmx_provider *p, hmx_domid_t dom, uint
  */
 int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, const uint64_t a[4],
                       hmx_gfn_t *gfn_scratch, uint32_t gfn_scratch_len);
+
+/*
+ * hmx_provider_v4v_call - perform one v4v_op (cmd, a[0..4]) for caller,
+ * in the dialect the provider was initialised for (HMX_PROVIDER_V4V_*):
+ * the decoder a host uses to present OpenXT's or uXen's v4v (spec/, "v4v
+ * and Argo").  The ring header, page list, addresses, iovs and notify
+ * data are read with copy_from_guest at the addresses given (the guest's
+ * own addresses, as v4v passes them); the ring id's domain and the notify
+ * answers are written back with copy_to_guest.  gfn_scratch receives the
+ * page list.  Served: register_ring, unregister_ring, send, notify, sendv
+ * (at most HMX_MAXIOV iovs); every other cmd answers ENOSYS, as v4v does.
+ * Returns: the result (>= 0: 0, or payload bytes for send and sendv), or
+ * minus the errno the dialect's hypervisor returns in the same situation
+ * (hmx_v4v_err_to_dialect); -ENOSYS (-38) from a provider serving no v4v
+ * dialect.
+ */
+int hmx_provider_v4v_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t cmd,
+                          const uint64_t a[5], hmx_gfn_t *gfn_scratch, uint32_t gfn_scratch_len);
 
 /*
  * hmx_provider_smccc - serve one trapped SMCCC call of the HMX function

@@ -3,7 +3,8 @@
  * The HMX ring: reader (the guest that owns the ring) and writer (the
  * hypervisor side, or anything playing its part).
  *
- * Ring memory is a struct hmx_ring_hdr (64 bytes) followed by a data area of
+ * Ring memory is a struct hmx_ring_hdr (64 bytes; v4v lays its header out
+ * differently: struct hmx_ring_layout below) followed by a data area of
  * `len` bytes (a multiple of 16, HMX_RING_MIN_LEN..HMX_RING_MAX_LEN).  The
  * writer appends messages at tx_ptr: a 16-byte struct hmx_msg_hdr, then the
  * payload, then padding to the next 16-byte slot, wrapping at the end of the
@@ -37,6 +38,40 @@ struct hmx_iov {
     size_t len;
 };
 
+/*
+ * The header of ring memory differs between the hypervisor ABIs that use
+ * this ring (spec/, section "v4v and Argo"): Argo's is 64 bytes with rx_ptr
+ * and tx_ptr at 0 and 4; v4v's carries a magic, the ring id and the length,
+ * with rx_ptr and tx_ptr at 20 and 24, and the data area starts at 60
+ * (OpenXT) or 64 (uXen).  Messages, slots and indices are the same in all,
+ * so one reader and one writer serve every layout through this descriptor.
+ */
+#define HMX_RING_LAYOUT_NONE 0xFFFFFFFFu /* an offset the layout lacks */
+
+struct hmx_ring_layout {
+    const char *name;
+    uint32_t hdr_size;  /* bytes before the data area; a multiple of 4 */
+    uint32_t rx_off;    /* offset of rx_ptr (u32) */
+    uint32_t tx_off;    /* offset of tx_ptr (u32) */
+    uint32_t magic_off; /* offset of the u64 magic, or HMX_RING_LAYOUT_NONE */
+    uint32_t len_off;   /* offset of the u32 data length, or HMX_RING_LAYOUT_NONE */
+    uint32_t id_off;    /* offset of the 8-byte v4v ring id, or HMX_RING_LAYOUT_NONE */
+    uint32_t pad;
+    uint64_t magic;     /* the value at magic_off */
+};
+
+extern const struct hmx_ring_layout hmx_ring_layout_argo;        /* Xen Argo, HMX */
+extern const struct hmx_ring_layout hmx_ring_layout_v4v_openxt;  /* OpenXT v4v: 60 bytes */
+extern const struct hmx_ring_layout hmx_ring_layout_v4v_uxen;    /* uXen v4v: 64 bytes */
+
+/*
+ * hmx_ring_layout_check - whether a layout can be used: the header is at
+ * most HMX_RING_HDR_SIZE bytes and a multiple of 4, and every field lies
+ * inside it, aligned, without overlapping rx_ptr or tx_ptr.
+ * Returns: 1 or 0.
+ */
+int hmx_ring_layout_check(const struct hmx_ring_layout *lay);
+
 /* What the reader knows of one message. */
 struct hmx_msg_info {
     struct hmx_addr source; /* sender, as written by the hypervisor */
@@ -61,10 +96,13 @@ int hmx_ring_valid_len(uint32_t len);
 /* ---- Reader (guest side) --------------------------------------------- */
 
 struct hmx_ring_reader {
-    struct hmx_ring_hdr *hdr; /* shared */
+    struct hmx_ring_hdr *hdr; /* shared: the start of ring memory */
     const uint8_t *data;      /* shared, len bytes */
     uint32_t len;             /* trusted: the length we registered */
     uint32_t rx;              /* trusted: our read cursor */
+    uint32_t *rx_ptr;         /* shared: where the layout keeps rx_ptr */
+    uint32_t *tx_ptr;         /* shared: where the layout keeps tx_ptr */
+    const struct hmx_ring_layout *layout;
 };
 
 /*
@@ -77,6 +115,18 @@ struct hmx_ring_reader {
  * HMX_ECORRUPT when adopting a ring whose rx_ptr is invalid.
  */
 int hmx_ring_reader_init(struct hmx_ring_reader *r, void *mem, uint32_t len, int reset);
+
+/*
+ * hmx_ring_reader_init_layout - as hmx_ring_reader_init for ring memory in
+ * the given header layout (NULL: Argo's).  A reset also writes the layout's
+ * magic and len and clears the rest of the header (the ring id is the
+ * registering backend's to fill).  The reader never trusts the shared magic
+ * or len: it keeps its own len.
+ * Returns: as hmx_ring_reader_init; HMX_EINVAL for a layout that fails
+ * hmx_ring_layout_check.
+ */
+int hmx_ring_reader_init_layout(struct hmx_ring_reader *r, void *mem, uint32_t len, int reset,
+                                const struct hmx_ring_layout *layout);
 
 /*
  * hmx_ring_peek - describe the next message without consuming it.
@@ -117,10 +167,13 @@ int hmx_ring_pending(const struct hmx_ring_reader *r);
 /* ---- Writer (hypervisor side) ---------------------------------------- */
 
 struct hmx_ring_writer {
-    struct hmx_ring_hdr *hdr; /* shared */
+    struct hmx_ring_hdr *hdr; /* shared: the start of ring memory */
     uint8_t *data;            /* shared, len bytes */
     uint32_t len;             /* trusted */
     uint32_t tx;              /* trusted: our write cursor */
+    uint32_t *rx_ptr;         /* shared: where the layout keeps rx_ptr */
+    uint32_t *tx_ptr;         /* shared: where the layout keeps tx_ptr */
+    const struct hmx_ring_layout *layout;
 };
 
 /*
@@ -139,6 +192,17 @@ typedef int (*hmx_ring_copy_fn)(void *arg, void *dst, const struct hmx_giov *src
  * Returns: 0; HMX_EINVAL for a NULL or misaligned mem or an invalid len.
  */
 int hmx_ring_writer_init(struct hmx_ring_writer *w, void *mem, uint32_t len);
+
+/*
+ * hmx_ring_writer_init_layout - as hmx_ring_writer_init for ring memory in
+ * the given header layout (NULL: Argo's).  A layout with a magic requires
+ * it (v4v refuses a ring whose magic is stale).  The shared len is not
+ * consulted: len is the trusted length the hypervisor took at registration.
+ * Returns: as hmx_ring_writer_init; HMX_EINVAL for a wrong magic or a
+ * layout that fails hmx_ring_layout_check.
+ */
+int hmx_ring_writer_init_layout(struct hmx_ring_writer *w, void *mem, uint32_t len,
+                                const struct hmx_ring_layout *layout);
 
 /*
  * hmx_ring_writer_space - the largest payload that fits right now (Xen's

@@ -42,7 +42,8 @@ int hmx__reserved_domain_ok(const hmx_ctx *ctx, hmx_domid_t dom)
 
 static int ops_complete(const struct hmx_backend_ops *ops)
 {
-    return ops->name != NULL && ops->register_ring != NULL && ops->unregister_ring != NULL &&
+    return ops->name != NULL && (ops->register_ring != NULL || ops->register_ring_mem != NULL) &&
+           (ops->unregister_ring != NULL || ops->unregister_ring_mem != NULL) &&
            ops->sendv != NULL && ops->notify != NULL && ops->priv_size <= HMX_CTX_PRIV_SIZE;
 }
 
@@ -166,7 +167,7 @@ int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring
     }
 
     hmx_env_memset(ring, 0, sizeof(*ring));
-    rc = hmx_ring_reader_init(&ring->rd, cfg->mem, len, 1);
+    rc = hmx_ring_reader_init_layout(&ring->rd, cfg->mem, len, 1, ctx->ops->ring_layout);
     if (rc < 0)
         return rc;
     rc = fill_gfns(ctx, cfg->mem, npages, gfns);
@@ -177,7 +178,10 @@ int hmx_ring_register(hmx_ctx *ctx, struct hmx_ring *ring, const struct hmx_ring
     reg.partner = cfg->partner;
     reg.pad = 0;
     reg.len = len;
-    rc = ctx->ops->register_ring(ctx, &reg, gfns, npages, cfg->flags);
+    if (ctx->ops->register_ring_mem != NULL)
+        rc = ctx->ops->register_ring_mem(ctx, cfg->mem, &reg, gfns, npages, cfg->flags);
+    else
+        rc = ctx->ops->register_ring(ctx, &reg, gfns, npages, cfg->flags);
     if (rc < 0)
         goto fail;
 
@@ -203,7 +207,10 @@ int hmx_ring_unregister(hmx_ctx *ctx, struct hmx_ring *ring)
     unreg.port = ring->port;
     unreg.partner = ring->partner;
     unreg.pad = 0;
-    rc = ctx->ops->unregister_ring(ctx, &unreg);
+    if (ctx->ops->unregister_ring_mem != NULL)
+        rc = ctx->ops->unregister_ring_mem(ctx, ring->mem, &unreg);
+    else
+        rc = ctx->ops->unregister_ring(ctx, &unreg);
     if (rc < 0 && rc != HMX_ENOENT)
         return rc;
     /* ENOENT: the hypervisor already forgot it (partner gone); either way

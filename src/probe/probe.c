@@ -5,6 +5,7 @@
  */
 #include "hmx/probe.h"
 #include "hmx/smccc.h"
+#include "hmx/v4v.h"
 #include "hmx/x86.h"
 #include "hmx/xen.h"
 #include "hmx_env.h"
@@ -15,6 +16,8 @@
  * call, which some hypervisors answer without exiting). */
 static const uint32_t preference[] = {
     HMX_MECH_XEN_HYPERCALL,
+    HMX_MECH_V4V_OPENXT,
+    HMX_MECH_V4V_UXEN,
     HMX_MECH_SMCCC,
     HMX_MECH_MSR,
     HMX_MECH_CPUID,
@@ -165,8 +168,9 @@ int hmx_probe(struct hmx_probe_result *res, const struct hmx_probe_options *opt)
     }
     judge_agnostic(res, arch);
     choose(res, opt);
-    if (res->chosen == HMX_MECH_XEN_HYPERCALL)
-        res->features = 0; /* Xen 4.17: none of the extensions */
+    if (res->chosen == HMX_MECH_XEN_HYPERCALL || res->chosen == HMX_MECH_V4V_OPENXT ||
+        res->chosen == HMX_MECH_V4V_UXEN)
+        res->features = 0; /* Xen 4.17, v4v: none of the extensions */
     else if (res->chosen != HMX_MECH_NONE)
         res->features = res->hmx_features;
     return 0;
@@ -181,6 +185,7 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
     struct hmx_msr_config msr;
     struct hmx_cpuid_config cpuid;
     struct hmx_smccc_config smccc;
+    struct hmx_v4v_config v4v;
 
     if (ctx == NULL || res == NULL)
         return HMX_EINVAL;
@@ -196,6 +201,17 @@ int hmx_open_probed(hmx_ctx *ctx, const struct hmx_probe_result *res,
         xen.hypercall_page = res->xen_hypercall_page;
         oa.backend = &hmx_backend_xen;
         oa.backend_config = &xen;
+        break;
+    case HMX_MECH_V4V_OPENXT:
+    case HMX_MECH_V4V_UXEN:
+        hmx_env_memset(&v4v, 0, sizeof(v4v));
+        v4v.arch = args->arch;
+        v4v.entry = (enum hmx_xen_entry)res->xen_entry;
+        v4v.hypercall_page = res->xen_hypercall_page;
+        v4v.hypercall = (uint32_t)res->mech[res->chosen].param;
+        oa.backend = res->chosen == HMX_MECH_V4V_OPENXT ? &hmx_backend_v4v_openxt
+                                                        : &hmx_backend_v4v_uxen;
+        oa.backend_config = &v4v;
         break;
     case HMX_MECH_MSR:
         msr.arch = args->arch;
@@ -232,7 +248,7 @@ const char *hmx_hypervisor_name(uint32_t hv)
 {
     static const char *const names[] = {
         "none", "unknown", "Xen", "KVM", "Hyper-V", "VMware", "bhyve",
-        "ACRN", "QNX", "QEMU TCG", "VirtualBox", "Parallels", "HMX",
+        "ACRN", "QNX", "QEMU TCG", "VirtualBox", "Parallels", "HMX", "uXen",
     };
 
     return hv < sizeof(names) / sizeof(names[0]) ? names[hv] : "unknown";
@@ -253,6 +269,10 @@ const char *hmx_mechanism_name(uint32_t mech)
         return "cpuid";
     case HMX_MECH_SMCCC:
         return "smccc";
+    case HMX_MECH_V4V_OPENXT:
+        return "v4v-openxt";
+    case HMX_MECH_V4V_UXEN:
+        return "v4v-uxen";
     case HMX_MECH_MOCK:
         return "mock";
     default:

@@ -17,6 +17,11 @@ void hmx_probe_argo_answer(struct hmx_probe_result *res, int rc, const char *nee
 void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
                    const struct hmx_arch_ops *arch);
 
+/* x86: v4v classification (probe_v4v.c), after the scan and Xen's. */
+int hmx_probe_v4v_wanted(const struct hmx_probe_options *opt);
+void hmx_probe_v4v(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
+                   const struct hmx_arch_ops *arch);
+
 /* Arm: device tree, then SMCCC (built only with libfdt). */
 void hmx_probe_fdt(struct hmx_probe_result *res, const struct hmx_probe_options *opt,
                    const struct hmx_arch_ops *arch);

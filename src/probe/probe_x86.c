@@ -38,6 +38,7 @@ static const struct known_sig known[] = {
     {"VBoxVBoxVBox", HMX_HV_VIRTUALBOX},
     {" prl hyperv ", HMX_HV_PARALLELS},
     {" lrpepyh  vr", HMX_HV_PARALLELS},
+    {"uXenisnotXen", HMX_HV_UXEN},
 };
 
 static void cpuid(struct hmx_probe_result *res, const struct hmx_arch_ops *arch, uint32_t leaf,
@@ -237,4 +238,6 @@ void hmx_probe_x86(struct hmx_probe_result *res, const struct hmx_probe_options 
         res->hypervisor = res->hmx_base != 0 ? HMX_HV_HMX : HMX_HV_UNKNOWN;
     if (xen_base != 0)
         probe_xen(res, opt, arch, xen_base, xen_max);
+    if (hmx_probe_v4v_wanted(opt))
+        hmx_probe_v4v(res, opt, arch);
 }

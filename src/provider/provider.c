@@ -276,7 +276,10 @@ int hmx_provider_init(struct hmx_provider *p, const struct hmx_provider_hooks *h
     hmx_env_memset(p, 0, sizeof(*p));
     if (hooks == NULL || hooks->map_ring == NULL || hooks->copy_from_guest == NULL ||
         domains == NULL || ndomains == 0 || rings == NULL || nrings == 0 ||
-        (flags & ~(HMX_PROVIDER_ALLOW_WILDCARD | HMX_PROVIDER_VECTORS)) != 0)
+        (flags & ~(HMX_PROVIDER_ALLOW_WILDCARD | HMX_PROVIDER_VECTORS |
+                   HMX_PROVIDER_V4V_OPENXT | HMX_PROVIDER_V4V_UXEN)) != 0 ||
+        (flags & (HMX_PROVIDER_V4V_OPENXT | HMX_PROVIDER_V4V_UXEN)) ==
+            (HMX_PROVIDER_V4V_OPENXT | HMX_PROVIDER_V4V_UXEN))
         return HMX_EINVAL;
     hmx_env_memset(domains, 0, sizeof(*domains) * ndomains);
     hmx_env_memset(rings, 0, sizeof(*rings) * nrings);
@@ -372,12 +375,23 @@ static struct hmx_prov_ring *free_slot(const struct hmx_provider *p)
     return NULL;
 }
 
+/* The header layout of the provider's rings: v4v's when it serves v4v. */
+static const struct hmx_ring_layout *ring_layout(const struct hmx_provider *p)
+{
+    if (p->flags & HMX_PROVIDER_V4V_OPENXT)
+        return &hmx_ring_layout_v4v_openxt;
+    if (p->flags & HMX_PROVIDER_V4V_UXEN)
+        return &hmx_ring_layout_v4v_uxen;
+    return NULL;
+}
+
 int hmx_provider_register_ring(struct hmx_provider *p, hmx_domid_t caller,
                                const struct hmx_ring_reg *reg, const hmx_gfn_t *gfns,
                                uint32_t npages, uint32_t flags)
 {
     struct hmx_prov_domain *d;
     struct hmx_prov_ring *r;
+    struct hmx_ring_writer w;
     struct hmx_addr src, dst;
     hmx_domid_t partner;
     uint32_t implicit = 0;
@@ -446,6 +460,15 @@ int hmx_provider_register_ring(struct hmx_provider *p, hmx_domid_t caller,
             ring_release(p, r);
         return rc;
     }
+    /* Adopts a valid tx_ptr from the memory, else restarts at rx_ptr.  In
+     * a v4v layout the magic is read here, once: a wrong one refuses the
+     * ring before anything of the old registration is touched. */
+    rc = hmx_ring_writer_init_layout(&w, va, reg->len, ring_layout(p));
+    if (rc < 0) {
+        if (p->hooks.unmap_ring != NULL)
+            p->hooks.unmap_ring(p->hooks.host, caller, va, npages);
+        return rc;
+    }
 
     if (existing) {
         if (p->hooks.unmap_ring != NULL && r->va != NULL)
@@ -462,8 +485,7 @@ int hmx_provider_register_ring(struct hmx_provider *p, hmx_domid_t caller,
     r->implicit = implicit;
     r->va = va;
     r->npages = npages;
-    /* Adopts a valid tx_ptr from the memory, else restarts at rx_ptr. */
-    (void)hmx_ring_writer_init(&r->w, va, reg->len);
+    r->w = w;
     return 0;
 }
 

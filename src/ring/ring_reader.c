@@ -8,6 +8,8 @@
  * len and rx (never the shared rx_ptr), and only then copies.  Every bound
  * below is checked before it is used as an offset, so corrupt memory costs
  * an HMX_ECORRUPT, not an out-of-bounds access, a loop or a torn message.
+ * The header layout (ring.h, struct hmx_ring_layout) only says where the
+ * two indices and the data area are; nothing else in it is ever read.
  */
 #include "hmx/errors.h"
 #include "hmx/ring.h"
@@ -23,27 +25,50 @@ struct next_msg {
 
 int hmx_ring_reader_init(struct hmx_ring_reader *r, void *mem, uint32_t len, int reset)
 {
-    struct hmx_ring_hdr *hdr = mem;
+    return hmx_ring_reader_init_layout(r, mem, len, reset, NULL);
+}
+
+int hmx_ring_reader_init_layout(struct hmx_ring_reader *r, void *mem, uint32_t len, int reset,
+                                const struct hmx_ring_layout *layout)
+{
+    const struct hmx_ring_layout *lay = layout != NULL ? layout : &hmx_ring_layout_argo;
+    uint8_t *base = mem;
+    uint32_t *rxp, *txp;
     uint32_t rx;
 
     if (r == NULL || mem == NULL || ((uintptr_t)mem % HMX_MSG_SLOT_SIZE) != 0 ||
-        !hmx_ring_valid_len(len))
+        !hmx_ring_valid_len(len) || !hmx_ring_layout_check(lay))
         return HMX_EINVAL;
+    rxp = (uint32_t *)(void *)(base + lay->rx_off);
+    txp = (uint32_t *)(void *)(base + lay->tx_off);
 
     if (reset) {
-        hmx_env_memset(hdr->reserved, 0, sizeof(hdr->reserved));
-        hmx_env_store_release_u32(&hdr->tx_ptr, 0u);
-        hmx_env_store_release_u32(&hdr->rx_ptr, 0u);
+        /* Everything but the two indices: reserved bytes, and for v4v the
+         * magic and length the hypervisor reads at registration. */
+        uint32_t off;
+
+        for (off = 0; off < lay->hdr_size; off += 4u)
+            if (off != lay->rx_off && off != lay->tx_off)
+                hmx_env_memset(base + off, 0, 4);
+        if (lay->magic_off != HMX_RING_LAYOUT_NONE)
+            hmx_env_memcpy(base + lay->magic_off, &lay->magic, sizeof(lay->magic));
+        if (lay->len_off != HMX_RING_LAYOUT_NONE)
+            hmx_env_memcpy(base + lay->len_off, &len, sizeof(len));
+        hmx_env_store_release_u32(txp, 0u);
+        hmx_env_store_release_u32(rxp, 0u);
         rx = 0;
     } else {
-        rx = hmx_env_load_once_u32(&hdr->rx_ptr);
+        rx = hmx_env_load_once_u32(rxp);
         if (rx >= len || (rx % HMX_MSG_SLOT_SIZE) != 0)
             return HMX_ECORRUPT;
     }
-    r->hdr = hdr;
-    r->data = (const uint8_t *)mem + HMX_RING_HDR_SIZE;
+    r->hdr = mem;
+    r->data = base + lay->hdr_size;
     r->len = len;
     r->rx = rx;
+    r->rx_ptr = rxp;
+    r->tx_ptr = txp;
+    r->layout = lay;
     return 0;
 }
 
@@ -56,7 +81,7 @@ static uint32_t pending_bytes(uint32_t rx, uint32_t tx, uint32_t len)
 /* Load and validate tx_ptr; returns pending bytes or HMX_ECORRUPT. */
 static int load_pending(const struct hmx_ring_reader *r)
 {
-    uint32_t tx = hmx_env_load_acquire_u32(&r->hdr->tx_ptr);
+    uint32_t tx = hmx_env_load_acquire_u32(r->tx_ptr);
 
     if (tx >= r->len || (tx % HMX_MSG_SLOT_SIZE) != 0)
         return HMX_ECORRUPT;
@@ -131,7 +156,7 @@ static void consume(struct hmx_ring_reader *r, const struct next_msg *m)
     r->rx = rx;
     /* Release: our copies out of the ring happen before the writer may
      * reuse the space. */
-    hmx_env_store_release_u32(&r->hdr->rx_ptr, rx);
+    hmx_env_store_release_u32(r->rx_ptr, rx);
 }
 
 int hmx_ring_peek(const struct hmx_ring_reader *r, struct hmx_msg_info *info)

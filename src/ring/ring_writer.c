@@ -12,32 +12,53 @@
 
 int hmx_ring_writer_init(struct hmx_ring_writer *w, void *mem, uint32_t len)
 {
-    struct hmx_ring_hdr *hdr = mem;
+    return hmx_ring_writer_init_layout(w, mem, len, NULL);
+}
+
+int hmx_ring_writer_init_layout(struct hmx_ring_writer *w, void *mem, uint32_t len,
+                                const struct hmx_ring_layout *layout)
+{
+    const struct hmx_ring_layout *lay = layout != NULL ? layout : &hmx_ring_layout_argo;
+    uint8_t *base = mem;
+    uint32_t *rxp, *txp;
     uint32_t tx;
 
     if (w == NULL || mem == NULL || ((uintptr_t)mem % HMX_MSG_SLOT_SIZE) != 0 ||
-        !hmx_ring_valid_len(len))
+        !hmx_ring_valid_len(len) || !hmx_ring_layout_check(lay))
         return HMX_EINVAL;
+    if (lay->magic_off != HMX_RING_LAYOUT_NONE) {
+        uint64_t magic;
 
-    tx = hmx_env_load_once_u32(&hdr->tx_ptr);
+        /* v4v: a ring in another dialect's layout (or none) is refused. */
+        hmx_env_memcpy(&magic, base + lay->magic_off, sizeof(magic));
+        if (magic != lay->magic)
+            return HMX_EINVAL;
+    }
+    rxp = (uint32_t *)(void *)(base + lay->rx_off);
+    txp = (uint32_t *)(void *)(base + lay->tx_off);
+
+    tx = hmx_env_load_once_u32(txp);
     if (tx >= len || (tx % HMX_MSG_SLOT_SIZE) != 0) {
         /* A mess: restart just past what the reader has consumed. */
-        tx = HMX_SLOT_ROUNDUP(hmx_env_load_once_u32(&hdr->rx_ptr)); /* may wrap to 0 */
+        tx = HMX_SLOT_ROUNDUP(hmx_env_load_once_u32(rxp)); /* may wrap to 0 */
         if (tx >= len)
             tx = 0;
-        hmx_env_store_release_u32(&hdr->tx_ptr, tx);
+        hmx_env_store_release_u32(txp, tx);
     }
-    w->hdr = hdr;
-    w->data = (uint8_t *)mem + HMX_RING_HDR_SIZE;
+    w->hdr = mem;
+    w->data = base + lay->hdr_size;
     w->len = len;
     w->tx = tx;
+    w->rx_ptr = rxp;
+    w->tx_ptr = txp;
+    w->layout = lay;
     return 0;
 }
 
 /* The reader's index, made safe to compute with. */
 static uint32_t sanitized_rx(const struct hmx_ring_writer *w)
 {
-    uint32_t rx = hmx_env_load_acquire_u32(&w->hdr->rx_ptr);
+    uint32_t rx = hmx_env_load_acquire_u32(w->rx_ptr);
 
     if (rx >= w->len)
         return 0;
@@ -99,7 +120,7 @@ static void publish(struct hmx_ring_writer *w, uint32_t at)
     if (at >= w->len)
         at -= w->len;
     w->tx = at;
-    hmx_env_store_release_u32(&w->hdr->tx_ptr, at);
+    hmx_env_store_release_u32(w->tx_ptr, at);
 }
 
 int hmx_ring_write_giov(struct hmx_ring_writer *w, const struct hmx_addr *source,

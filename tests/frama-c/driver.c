@@ -16,6 +16,9 @@
  *   DRIVER_SPLIT  analyse every position of the read cursor apart (Eva's
  *       split annotation), which makes the copy bounds exact; practical
  *       for small rings only
+ *   DRIVER_LAYOUT, DRIVER_LAYOUT_HDR  a ring header layout (hmx/ring.h,
+ *       e.g. hmx_ring_layout_v4v_openxt) and its header size: the memory is
+ *       then exactly that header and the data area
  */
 #include "__fc_builtin.h"
 #include "hmx/errors.h"
@@ -28,7 +31,15 @@
 #define DRIVER_LEN_MAX HMX_RING_MAX_LEN
 #endif
 
-static uint8_t mem[HMX_RING_HDR_SIZE + DRIVER_LEN_MAX] __attribute__((aligned(16)));
+#ifdef DRIVER_LAYOUT
+#define DRIVER_HDR DRIVER_LAYOUT_HDR
+#define READER_INIT(r, m, l, reset) hmx_ring_reader_init_layout(r, m, l, reset, &DRIVER_LAYOUT)
+#else
+#define DRIVER_HDR HMX_RING_HDR_SIZE
+#define READER_INIT(r, m, l, reset) hmx_ring_reader_init(r, m, l, reset)
+#endif
+
+static uint8_t mem[DRIVER_HDR + DRIVER_LEN_MAX] __attribute__((aligned(16)));
 static uint8_t out[DRIVER_LEN_MAX];
 static uint8_t out2[DRIVER_LEN_MAX];
 
@@ -44,12 +55,12 @@ int main(void)
     /* Misaligned memory and lengths that are not ring lengths are refused. */
     /* (Eva does not know absolute addresses, so the alignment check of
      * mem + 8 is not decided; it is the call that must be safe.) */
-    rc = hmx_ring_reader_init(&refused, mem + 8, len, 1);
-    rc = hmx_ring_reader_init(&refused, mem, Frama_C_unsigned_int_interval(0, HMX_RING_MIN_LEN - 1), 1);
+    rc = READER_INIT(&refused, mem + 8, len, 1);
+    rc = READER_INIT(&refused, mem, Frama_C_unsigned_int_interval(0, HMX_RING_MIN_LEN - 1), 1);
     //@ assert rc == HMX_EINVAL;
 
     /* Attach fresh (reset) or adopting whatever rx_ptr holds. */
-    rc = hmx_ring_reader_init(&r, mem, len, Frama_C_interval(0, 1));
+    rc = READER_INIT(&r, mem, len, Frama_C_interval(0, 1));
     if (rc != 0)
         return rc;
     //@ assert r.rx < r.len && r.rx % 16 == 0;

@@ -12,6 +12,8 @@
 #   before     'page' with the library's own src/env/hmx_env.h (__atomic
 #              builtins) and Eva's default precision: the starting point
 #   env-only   'page' with the replacement env, default precision
+#   page-openxt, page-uxen  'page' in the v4v header layouts (60 and 64
+#              bytes, rx/tx at 20/24), memory of exactly header + ring
 # Default: any max page min.  Prints, per configuration, Eva's alarm count,
 # every property left unproven (alarms and library preconditions), and the
 # time; logs go to $FRAMA_C_OUT (default build-frama-c/).  Exits 1 if
@@ -29,7 +31,7 @@ analyse() { # name env_dir precision cpp-defines...
   set -- -cpp-extra-args="-Iinclude" -cpp-extra-args="-I$env" \
     -cpp-extra-args="-include" -cpp-extra-args="tests/frama-c/prelude.h" \
     $(for d in "$@"; do printf ' -cpp-extra-args=%s' "$d"; done) \
-    src/ring/ring_reader.c src/ring/ring_len.c tests/frama-c/driver.c \
+    src/ring/ring_reader.c src/ring/ring_len.c src/ring/ring_layout.c tests/frama-c/driver.c \
     -eva -eva-no-show-progress -eva-msg-key=-final-states ${precision:+-eva-precision $precision} \
     -eva-split-limit 300 -then -report -report-no-proven
   t0=$(date +%s)
@@ -58,6 +60,10 @@ for c in $configs; do
     split-min) analyse split-min tests/frama-c/env 11 -DDRIVER_LEN_MIN=48 -DDRIVER_LEN_MAX=48 \
                  -DDRIVER_SPLIT ;;
     before) analyse before src/env "" -DDRIVER_LEN_MIN=4032 -DDRIVER_LEN_MAX=4032 ;;
+    page-openxt) analyse page-openxt tests/frama-c/env 11 -DDRIVER_LEN_MIN=4032 \
+                   -DDRIVER_LEN_MAX=4032 -DDRIVER_LAYOUT=hmx_ring_layout_v4v_openxt -DDRIVER_LAYOUT_HDR=60 ;;
+    page-uxen) analyse page-uxen tests/frama-c/env 11 -DDRIVER_LEN_MIN=4032 \
+                 -DDRIVER_LEN_MAX=4032 -DDRIVER_LAYOUT=hmx_ring_layout_v4v_uxen -DDRIVER_LAYOUT_HDR=64 ;;
     env-only) analyse env-only tests/frama-c/env "" -DDRIVER_LEN_MIN=4032 -DDRIVER_LEN_MAX=4032 ;;
     *) echo "unknown configuration $c"; exit 2 ;;
   esac

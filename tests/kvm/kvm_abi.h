@@ -58,6 +58,19 @@
 #define KVM_MSR_CALL 0x400000E0u /* HMX_MSR_CALL_DEFAULT */
 #define KVM_MSR_NULL 0x400000E1u
 
+/*
+ * The v4v scenarios present a Xen-family hypervisor instead: Xen's (or
+ * uXen's) signature at 0x40000000, leaf +2 naming KVM_MSR_HCPAGE as the
+ * MSR that installs the hypercall page.  The VMM fills the page with one
+ * stub per hypercall number (32 bytes each) that pushes r9, r8, r10, rdx,
+ * rsi, rdi and the number, writes the stack address to KVM_PORT_V4V,
+ * pops the result the VMM left in the first slot into rax and returns:
+ * the library's hypercall path runs unchanged, and each v4v_op is one
+ * port exit served by hmx_provider_v4v_call.
+ */
+#define KVM_MSR_HCPAGE 0x400000E2u
+#define KVM_PORT_V4V 0x89u /* out32 (imm8 port): address of the 7-word call on the stack */
+
 /* Where the VMM puts the HMX discovery block: past KVM's own range, so a
  * guest's probe must scan to find it. */
 #define KVM_HMX_CPUID_BASE 0x40000100u
@@ -95,6 +108,8 @@
 #define KVM_SC_TRAPS 4u  /* a fixed mix of operations, counted on both sides */
 #define KVM_SC_BENCH 5u  /* timing loops (the bench image) */
 #define KVM_SC_POLICY 6u /* firewall, implicit destinations, discovery */
+#define KVM_SC_V4V_OPENXT 7u /* OpenXT's v4v (Xen 4.12: hypercall 43), the v4v image */
+#define KVM_SC_V4V_UXEN 8u   /* uXen's v4v (hypercall 39), the v4v image */
 
 /* ---- records ------------------------------------------------------------ */
 

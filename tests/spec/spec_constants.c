@@ -25,6 +25,7 @@
 #include "hmx/probe.h"
 #include "hmx/provider.h"
 #include "hmx/smccc.h"
+#include "hmx/v4v.h"
 #include "hmx/x86.h"
 #include "hmx/xen.h"
 
@@ -36,6 +37,8 @@ static void num(const char *name, long long v)
 }
 
 #define CONST(c) num(#c, (long long)(c))
+/* 64-bit magics: above LLONG_MAX, printed unsigned. */
+#define CONST64(c) printf("%s %llu\n", #c, (unsigned long long)(c))
 #define SIZE(s) num("sizeof(struct " #s ")", (long long)sizeof(struct s))
 #define FIELD(s, f)                                                          \
     do {                                                                     \
@@ -76,6 +79,8 @@ static void constants(void)
     CONST(HMX_MECH_MSR);
     CONST(HMX_MECH_CPUID);
     CONST(HMX_MECH_SMCCC);
+    CONST(HMX_MECH_V4V_OPENXT);
+    CONST(HMX_MECH_V4V_UXEN);
     CONST(HMX_MECH_MOCK);
 }
 
@@ -174,6 +179,7 @@ static void mechanisms(void)
     CONST(HMX_HV_VIRTUALBOX);
     CONST(HMX_HV_PARALLELS);
     CONST(HMX_HV_HMX);
+    CONST(HMX_HV_UXEN);
 }
 
 /* §13: the UUIDs as the spec writes them. */
@@ -447,6 +453,64 @@ static void appendix_a(void)
     }
 }
 
+/* §19: v4v (OpenXT, uXen) behind the same API. */
+static void v4v(void)
+{
+    CONST(HMX_V4V_OPENXT);
+    CONST(HMX_V4V_UXEN);
+    CONST(HMX_V4V_HYPERCALL);
+    CONST(HMX_V4V_HYPERCALL_OPENXT_412);
+    CONST(HMX_V4V_OP_REGISTER_RING);
+    CONST(HMX_V4V_OP_UNREGISTER_RING);
+    CONST(HMX_V4V_OP_SEND);
+    CONST(HMX_V4V_OP_NOTIFY);
+    CONST(HMX_V4V_OP_SENDV);
+    CONST(HMX_V4V_OP_PROBE);
+    CONST(HMX_V4V_DOMID_ANY);
+    CONST(HMX_V4V_DOMID_DM);
+    CONST64(HMX_V4V_PFN_LIST_MAGIC);
+    CONST64(HMX_V4V_RING_DATA_MAGIC);
+    CONST64(HMX_V4V_RING_MAGIC_OPENXT);
+    CONST64(HMX_V4V_RING_MAGIC_UXEN);
+    CONST(HMX_V4V_RING_EMPTY);
+    CONST(HMX_V4V_RING_EXISTS);
+    CONST(HMX_V4V_RING_PENDING);
+    CONST(HMX_V4V_RING_SUFFICIENT);
+    CONST(HMX_V4V_PROTO_DGRAM);
+    CONST(HMX_V4V_PROTO_STREAM);
+    CONST(HMX_PROVIDER_V4V_OPENXT);
+    CONST(HMX_PROVIDER_V4V_UXEN);
+
+    SIZE(hmx_v4v_addr);
+    FIELD(hmx_v4v_addr, port);
+    FIELD(hmx_v4v_addr, domain);
+    SIZE(hmx_v4v_ring_id);
+    FIELD(hmx_v4v_ring_id, addr);
+    FIELD(hmx_v4v_ring_id, partner);
+    SIZE(hmx_v4v_pfn_list);
+    FIELD(hmx_v4v_pfn_list, magic);
+    FIELD(hmx_v4v_pfn_list, npage);
+    FIELD(hmx_v4v_pfn_list, pad);
+    FIELD(hmx_v4v_pfn_list, reserved);
+    SIZE(hmx_v4v_iov);
+    FIELD(hmx_v4v_iov, base);
+    FIELD(hmx_v4v_iov, len);
+    SIZE(hmx_v4v_ring_data);
+    FIELD(hmx_v4v_ring_data, magic);
+    FIELD(hmx_v4v_ring_data, nent);
+    FIELD(hmx_v4v_ring_data, pad);
+    FIELD(hmx_v4v_ring_data, reserved);
+    SIZE(hmx_v4v_ring_data_ent);
+    FIELD(hmx_v4v_ring_data_ent, ring);
+    FIELD(hmx_v4v_ring_data_ent, flags);
+    FIELD(hmx_v4v_ring_data_ent, space_required);
+    FIELD(hmx_v4v_ring_data_ent, max_message_size);
+
+    /* The ring header layouts (§19.5). */
+    num("hmx_ring_layout_v4v_openxt.hdr_size", hmx_ring_layout_v4v_openxt.hdr_size);
+    num("hmx_ring_layout_v4v_uxen.hdr_size", hmx_ring_layout_v4v_uxen.hdr_size);
+}
+
 int main(void)
 {
     constants();
@@ -455,6 +519,7 @@ int main(void)
     smccc();
     structures();
     errors();
+    v4v();
     appendix_a();
     return failures != 0;
 }

@@ -128,6 +128,34 @@ static int mock_xen_hypercall(void *ctx, enum hmx_xen_entry entry, const void *p
     call.page = page;
     call.nr = nr;
     memcpy(call.args, args, sizeof(call.args));
+    call.arg5 = 0;
+    call.six = 0;
+    if (hv->nxen < MOCK_HV_CALL_LOG)
+        hv->xen_log[hv->nxen] = call;
+    hv->nxen++;
+    if (hv->xen_rc != 0)
+        return hv->xen_rc;
+    if (hv->on_xen != NULL)
+        return hv->on_xen(hv, &call, ret);
+    *ret = hv->xen_ret;
+    return 0;
+}
+
+/* The same hypervisor entry, with the sixth argument v4v_op needs. */
+static int mock_xen_hypercall6(void *ctx, enum hmx_xen_entry entry, const void *page,
+                               uint32_t nr, const uint64_t args[6], uint64_t *ret)
+{
+    struct mock_hv *hv = hv_of(ctx);
+    struct mock_hv_xen_call call;
+
+    if (refused(hv))
+        return HMX_EPRIV;
+    call.entry = entry;
+    call.page = page;
+    call.nr = nr;
+    memcpy(call.args, args, sizeof(call.args));
+    call.arg5 = args[5];
+    call.six = 1;
     if (hv->nxen < MOCK_HV_CALL_LOG)
         hv->xen_log[hv->nxen] = call;
     hv->nxen++;
@@ -150,6 +178,7 @@ void mock_hv_init(struct mock_hv *hv)
     hv->ops.cpuid_call = mock_cpuid_call;
     hv->ops.xen_hypercall = mock_xen_hypercall;
     hv->ops.smccc = NULL;
+    hv->ops.xen_hypercall6 = mock_xen_hypercall6;
 }
 
 void mock_hv_set_user(struct mock_hv *hv, int user)

@@ -15,8 +15,8 @@
  *  - the CPUID call: the input registers are logged and handed to
  *    on_cpuid_call; without one, rax is set to cpuid_call_ret
  *    (sign-extended).
- *  - Xen hypercalls: entry kind, page, number and the five arguments are
- *    logged; on_xen, when set, computes the raw 64-bit result (it may
+ *  - Xen hypercalls: entry kind, page, number and the five arguments (six
+ *    through xen_hypercall6, as v4v_op makes them) are logged; on_xen, when set, computes the raw 64-bit result (it may
  *    decode the pointers while the caller's structures are alive),
  *    otherwise the raw value is xen_ret.
  *  - with HMX_ARCH_USER in ops.flags (mock_hv_set_user) the privileged
@@ -65,6 +65,8 @@ struct mock_hv_xen_call {
     const void *page;
     uint32_t nr;
     uint64_t args[5];
+    uint64_t arg5; /* the sixth word of a six-argument call (v4v_op) */
+    int six;       /* made through xen_hypercall6 */
 };
 
 struct mock_hv {

@@ -1395,7 +1395,8 @@ static void test_hypervisor_names(void **state)
     assert_string_equal(hmx_hypervisor_name(HMX_HV_VIRTUALBOX), "VirtualBox");
     assert_string_equal(hmx_hypervisor_name(HMX_HV_PARALLELS), "Parallels");
     assert_string_equal(hmx_hypervisor_name(HMX_HV_HMX), "HMX");
-    assert_string_equal(hmx_hypervisor_name(13), "unknown");
+    assert_string_equal(hmx_hypervisor_name(HMX_HV_UXEN), "uXen");
+    assert_string_equal(hmx_hypervisor_name(14), "unknown");
     assert_string_equal(hmx_hypervisor_name(0xFFFFFFFFu), "unknown");
 }
 
@@ -1410,8 +1411,10 @@ static void test_mechanism_names(void **state)
     assert_string_equal(hmx_mechanism_name(HMX_MECH_MSR), "msr");
     assert_string_equal(hmx_mechanism_name(HMX_MECH_CPUID), "cpuid");
     assert_string_equal(hmx_mechanism_name(HMX_MECH_SMCCC), "smccc");
+    assert_string_equal(hmx_mechanism_name(HMX_MECH_V4V_OPENXT), "v4v-openxt");
+    assert_string_equal(hmx_mechanism_name(HMX_MECH_V4V_UXEN), "v4v-uxen");
     assert_string_equal(hmx_mechanism_name(HMX_MECH_MOCK), "mock");
-    for (m = 6; m < 15; m++)
+    for (m = 8; m < 15; m++)
         assert_string_equal(hmx_mechanism_name(m), "unknown");
     assert_string_equal(hmx_mechanism_name(16), "unknown");
     assert_string_equal(hmx_mechanism_name(0xFFFFFFFFu), "unknown");

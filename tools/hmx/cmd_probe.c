@@ -14,7 +14,8 @@
 
 #define EXIT_NOMECH 3
 
-static const uint32_t shown[] = {HMX_MECH_XEN_HYPERCALL, HMX_MECH_MSR, HMX_MECH_CPUID,
+static const uint32_t shown[] = {HMX_MECH_XEN_HYPERCALL, HMX_MECH_V4V_OPENXT,
+                                 HMX_MECH_V4V_UXEN, HMX_MECH_MSR, HMX_MECH_CPUID,
                                  HMX_MECH_SMCCC, HMX_MECH_INPROC};
 
 static int parse_mech(const char *s, uint32_t *out)
@@ -150,7 +151,8 @@ static void probe_help(void)
            "mechanisms are reported as needing ring 0.\n"
            "\n"
            "  --json            print one JSON object instead of text\n"
-           "  --allow LIST      only choose among these (xen-hypercall,msr,cpuid,smccc)\n"
+           "  --allow LIST      only choose among these (xen-hypercall,v4v-openxt,v4v-uxen,\n"
+           "                    msr,cpuid,smccc); naming a v4v one also classifies v4v\n"
            "  --force MECH      choose MECH if usable, nothing otherwise\n"
            "  -h, --help        show this help\n"
            "\n"
@@ -173,12 +175,12 @@ int cmd_probe(int argc, char **argv)
             json = 1;
         } else if (strcmp(argv[i], "--allow") == 0 && i + 1 < argc) {
             if (parse_allow(argv[++i], &opt.allow) != 0) {
-                fprintf(stderr, "hmx probe: --allow takes names from xen-hypercall,msr,cpuid,smccc\n");
+                fprintf(stderr, "hmx probe: --allow takes names from xen-hypercall,v4v-openxt,v4v-uxen,msr,cpuid,smccc\n");
                 return EXIT_USAGE;
             }
         } else if (strcmp(argv[i], "--force") == 0 && i + 1 < argc) {
             if (parse_mech(argv[++i], &opt.force) != 0) {
-                fprintf(stderr, "hmx probe: --force takes one of xen-hypercall, msr, cpuid, smccc\n");
+                fprintf(stderr, "hmx probe: --force takes one of xen-hypercall, v4v-openxt, v4v-uxen, msr, cpuid, smccc\n");
                 return EXIT_USAGE;
             }
         } else {

@@ -126,6 +126,53 @@ static int x86_xen_hypercall(void *ctx, enum hmx_xen_entry entry, const void *pa
     return 0;
 }
 
+static int x86_xen_hypercall6(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
+                              const uint64_t args[6], uint64_t *ret)
+{
+    /* As x86_xen_hypercall, with the sixth argument in r9 (v4v_op). */
+    register uint64_t rdi __asm__("rdi") = args[0];
+    register uint64_t rsi __asm__("rsi") = args[1];
+    register uint64_t rdx __asm__("rdx") = args[2];
+    register uint64_t r10 __asm__("r10") = args[3];
+    register uint64_t r8 __asm__("r8") = args[4];
+    register uint64_t r9 __asm__("r9") = args[5];
+    uint64_t rax;
+
+    (void)ctx;
+    switch (entry) {
+    case HMX_XEN_ENTRY_PAGE:
+        if (page == 0)
+            return HMX_EINVAL;
+        rax = (uint64_t)(uintptr_t)page + (uint64_t)nr * 32u;
+        __asm__ volatile("call *%%rax"
+                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
+                           "+r"(r9)
+                         :
+                         : "rcx", "r11", "memory");
+        break;
+    case HMX_XEN_ENTRY_VMCALL:
+        rax = nr;
+        __asm__ volatile("vmcall"
+                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
+                           "+r"(r9)
+                         :
+                         : "rcx", "r11", "memory");
+        break;
+    case HMX_XEN_ENTRY_VMMCALL:
+        rax = nr;
+        __asm__ volatile("vmmcall"
+                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8),
+                           "+r"(r9)
+                         :
+                         : "rcx", "r11", "memory");
+        break;
+    default:
+        return HMX_EINVAL;
+    }
+    *ret = rax;
+    return 0;
+}
+
 #else /* user mode: never execute a privileged instruction */
 
 static int x86_rdmsr(void *ctx, uint32_t msr, uint64_t *val)
@@ -163,6 +210,18 @@ static int x86_xen_hypercall(void *ctx, enum hmx_xen_entry entry, const void *pa
     return HMX_EPRIV;
 }
 
+static int x86_xen_hypercall6(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
+                              const uint64_t args[6], uint64_t *ret)
+{
+    (void)ctx;
+    (void)entry;
+    (void)page;
+    (void)nr;
+    (void)args;
+    (void)ret;
+    return HMX_EPRIV;
+}
+
 #endif
 
 static const struct hmx_arch_ops x86_native = {
@@ -174,6 +233,7 @@ static const struct hmx_arch_ops x86_native = {
     .cpuid_call = x86_cpuid_call,
     .xen_hypercall = x86_xen_hypercall,
     .smccc = 0,
+    .xen_hypercall6 = x86_xen_hypercall6,
 };
 
 static const struct hmx_arch_ops x86_xen_pv = {
@@ -185,6 +245,7 @@ static const struct hmx_arch_ops x86_xen_pv = {
     .cpuid_call = x86_cpuid_call,
     .xen_hypercall = x86_xen_hypercall,
     .smccc = 0,
+    .xen_hypercall6 = x86_xen_hypercall6,
 };
 
 const struct hmx_arch_ops *hmx_arch_native(void)

@@ -31,6 +31,7 @@
 #include "hmx/hmx.h"
 #include "hmx/mech.h"
 #include "hmx/probe.h"
+#include "hmx/v4v.h"
 #include "hmx/xen.h"
 #include "xen_abi.h"
 
@@ -402,6 +403,48 @@ static void test_probe(struct hmx_probe_result *res, const char *expect, unsigne
     check(res->chosen == (want_status == HMX_ARGO_PRESENT ? HMX_MECH_XEN_HYPERCALL : HMX_MECH_NONE),
           "probe-chosen", "%s", hmx_mechanism_name(res->chosen));
     con_printf("HMXT info argo: %s\n", hmx_argo_status_name(res->argo_status));
+}
+
+/*
+ * The probe once more, asked to classify v4v too (spec §19.8), against a
+ * real Xen: its harmless calls must find no v4v here and leave Argo's
+ * classification as it was.  Argo answers the unknown cmd with
+ * EOPNOTSUPP, and Xen 4.17 has no hypercall 43 (ENOSYS).
+ */
+static void test_v4v_probe(const struct hmx_probe_result *first)
+{
+    struct hmx_probe_options opt = {0};
+    struct hmx_probe_result res;
+    const int present = first->argo_status == HMX_ARGO_PRESENT;
+    int rc;
+
+    opt.xen_hypercall_page = hypercall_page;
+    opt.xen_page_ready = 1; /* installed (or filled) by the first probe */
+    opt.env = mode == MODE_PV ? &pv_env : NULL;
+    opt.arch = mode == MODE_PV ? hmx_arch_xen_pv() : NULL;
+    opt.allow = HMX_MECH_BIT(HMX_MECH_XEN_HYPERCALL) | HMX_MECH_BIT(HMX_MECH_V4V_OPENXT) |
+                HMX_MECH_BIT(HMX_MECH_V4V_UXEN);
+    rc = hmx_probe(&res, &opt);
+    expect_rc("v4v-probe", rc, 0);
+    check(res.argo_status == first->argo_status && res.argo_rc == first->argo_rc,
+          "v4v-probe-argo-unchanged", "Argo %s (%s)", hmx_argo_status_name(res.argo_status),
+          hmx_err_name(res.argo_rc));
+    if (present)
+        check(res.v4v_probe_rc[0] == HMX_EOPNOTSUPP, "v4v-probe-argo-unknown-cmd",
+              "cmd 0x%x on hypercall 39: %s (want EOPNOTSUPP: Argo, not v4v)", HMX_V4V_OP_PROBE,
+              hmx_err_name(res.v4v_probe_rc[0]));
+    check(res.v4v_notify_rc[1] == HMX_ENOSYS, "v4v-probe-no-hypercall-43",
+          "notify on hypercall 43: %s (want ENOSYS)", hmx_err_name(res.v4v_notify_rc[1]));
+    check(!res.mech[HMX_MECH_V4V_OPENXT].offered && !res.mech[HMX_MECH_V4V_UXEN].offered,
+          "v4v-probe-no-v4v", "openxt offered %u, uxen offered %u",
+          res.mech[HMX_MECH_V4V_OPENXT].offered, res.mech[HMX_MECH_V4V_UXEN].offered);
+    check(res.chosen == first->chosen, "v4v-probe-chosen", "%s",
+          hmx_mechanism_name(res.chosen));
+    /* Two more hypercalls with Argo (the unknown cmd on 39, notify on 43),
+     * one without; the page was ready, so no WRMSR this time. */
+    check(res.traps == first->traps + (present ? 2u : 1u) - (mode == MODE_PV ? 0u : 1u),
+          "v4v-probe-traps", "%u trapping instructions (first probe %u)", res.traps,
+          first->traps);
 }
 
 /* Argo built in but off, or not built: every operation says so. */
@@ -909,6 +952,7 @@ void dom0_main(unsigned long m, unsigned long start_info)
         /* No way to Xen's console: the exit status alone tells. */
         dom0_exit(mode == MODE_PV, 1);
     }
+    test_v4v_probe(&res);
 
     if (res.argo_status == HMX_ARGO_PRESENT && streq(expect, "present")) {
         struct hmx_open_probed_args oa = {.arch = arch,
