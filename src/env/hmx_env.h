@@ -43,6 +43,8 @@ int memcmp(const void *a, const void *b, size_t n);
 #define hmx_env_load_acquire_u32(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define hmx_env_store_release_u32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define hmx_env_load_once_u32(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+/* A full barrier: orders an earlier store before a later load. */
+#define hmx_env_fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #else
 #error "hmx_env.h: provide the atomic accessors for this compiler"
 #endif
