@@ -95,6 +95,7 @@
 #define KVM_SC_TRAPS 4u  /* a fixed mix of operations, counted on both sides */
 #define KVM_SC_BENCH 5u  /* timing loops (the bench image) */
 #define KVM_SC_POLICY 6u /* firewall, implicit destinations, discovery */
+#define KVM_SC_BATCH 7u  /* batched and asynchronous send, every message checked */
 
 /* ---- records ------------------------------------------------------------ */
 
@@ -130,6 +131,8 @@ struct kvm_bench_row {
     uint32_t mark_begin, mark_end;
     uint32_t filler;
     uint32_t insns; /* guest instructions of one repetition, single-stepped (0: not counted) */
+    uint32_t msgs;  /* messages one repetition sends (0: not a sending row) */
+    uint32_t pad;
 };
 
 #endif /* HMX_KVM_ABI_H */

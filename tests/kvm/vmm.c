@@ -148,6 +148,7 @@ static HMX_PROVIDER_STORAGE(slots, NVMS, 64);
 static const char *const scenario_names[] = {
     [KVM_SC_BASIC] = "basic", [KVM_SC_ERRORS] = "errors", [KVM_SC_BULK] = "bulk",
     [KVM_SC_TRAPS] = "traps", [KVM_SC_BENCH] = "bench", [KVM_SC_POLICY] = "policy",
+    [KVM_SC_BATCH] = "batch",
 };
 
 static const char *op_name(uint32_t op)
@@ -177,6 +178,12 @@ static const char *op_name(uint32_t op)
         return "implicit_set";
     case HMX_OP_IMPLICIT_LIST:
         return "implicit_list";
+    case HMX_OP_SENDV_BATCH:
+        return "sendv_batch";
+    case HMX_OP_ASYNC_SETUP:
+        return "async_setup";
+    case HMX_OP_ASYNC_DOORBELL:
+        return "async_doorbell";
     default:
         return "(unknown)";
     }
@@ -1092,6 +1099,26 @@ static double row_ns(const struct row *r, int median, double insn_ns)
     return per > 0 ? per : 0;
 }
 
+/* The rows that send messages: how many each trap carried, and the time
+ * per message (a repetition of a batch row sends msgs messages). */
+static void print_batch_rows(double insn_ns)
+{
+    uint32_t i;
+
+    say("\n%-36s %5s %9s %9s %11s %9s\n", "messages per trap (MSR mechanism)", "msgs",
+        "ns/rep", "ns/msg", "exits/rep", "msgs/trap");
+    for (i = 0; i < g.nrows; i++) {
+        const struct row *r = &g.rows[i];
+        double ns = row_ns(r, 0, insn_ns), exits = (double)r->exits / r->r.iters;
+
+        if (r->r.msgs == 0)
+            continue;
+        say("%-36s %5u %9.0f %9.0f %11.3f %9.2f\n", r->r.name, r->r.msgs, ns, ns / r->r.msgs,
+            exits, exits > 0 ? r->r.msgs / exits : 0.0);
+    }
+    say("msgs: messages per repetition; ns/msg = ns/rep / msgs; msgs/trap = msgs / exits.\n");
+}
+
 static void print_bench(void)
 {
     double insn_ns = 0, cpuid_ns = 0, msr_ns = 0;
@@ -1122,6 +1149,7 @@ static void print_bench(void)
         say("%-36s %3u %5u %9.0f %9.0f %6.2f %6s %9s %7s\n", r->r.name, r->domid, r->r.iters, ns,
             row_ns(r, 1, insn_ns), (double)r->exits / r->r.iters, c, a, b);
     }
+    print_batch_rows(insn_ns);
     say("ns/op: host CLOCK_MONOTONIC between guest port reads, per repetition, in the best of\n"
         "  %u equal chunks (median: the median chunk); the baseline loops' filler register\n"
         "  instructions are subtracted at the measured cost of one.\n"
