@@ -166,7 +166,8 @@ int hmx_async_teardown(hmx_ctx *ctx, struct hmx_async *q)
 int hmx_async_queue(hmx_ctx *ctx, struct hmx_async *q, const struct hmx_send_desc *d,
                     uint64_t user_data)
 {
-    struct hmx_async_sqe s;
+    struct hmx_giov seg[HMX_MAXIOV];
+    struct hmx_async_sqe *s;
     struct hmx_marshal m;
     unsigned i, nseg = 0;
     int rc;
@@ -180,25 +181,28 @@ int hmx_async_queue(hmx_ctx *ctx, struct hmx_async *q, const struct hmx_send_des
      * whose completion we reaped is one the provider is done with. */
     if (q->sq_prod - q->cq_cons >= q->entries)
         return HMX_EAGAIN;
-    hmx_env_memset(&s, 0, sizeof(s));
-    hmx_env_memset(&m, 0, sizeof(m));
     m.env = &ctx->env;
     m.physical = 1; /* the region is named by address in the env's space */
     for (i = 0; i < d->niov; i++) {
         if (d->iov[i].len == 0)
             continue;
-        rc = hmx_marshal_name(&m, d->iov[i].base, (uint32_t)d->iov[i].len, s.iov, &nseg,
+        rc = hmx_marshal_name(&m, d->iov[i].base, (uint32_t)d->iov[i].len, seg, &nseg,
                               HMX_MAXIOV);
         if (rc < 0)
             return rc;
     }
-    s.addr.src.port = d->src_port;
-    s.addr.src.domain = HMX_DOMID_ANY;
-    s.addr.dst = d->dst;
-    s.user_data = user_data;
-    s.niov = nseg;
-    s.message_type = d->message_type;
-    hmx_env_memcpy(&q->sq[q->sq_prod & (q->entries - 1u)], &s, sizeof(s));
+    /* Written in place; the provider reads only the niov segments named,
+     * so the slot's other segments may keep old bytes. */
+    s = &q->sq[q->sq_prod & (q->entries - 1u)];
+    s->addr.src.port = d->src_port;
+    s->addr.src.domain = HMX_DOMID_ANY;
+    s->addr.src.pad = 0;
+    s->addr.dst = d->dst;
+    s->user_data = user_data;
+    s->niov = nseg;
+    s->message_type = d->message_type;
+    for (i = 0; i < nseg; i++)
+        s->iov[i] = seg[i];
     q->sq_prod++;
     hmx_env_store_release_u32(&q->hdr->sq_prod, q->sq_prod);
     q->queued++;
