@@ -673,9 +673,9 @@ static void test_async_provider_checks_guest_indices(void **state)
 {
     struct fx *f = *state;
     uint8_t *mem = alloc_pages(f, 2);
-    struct hmx_async_hdr *h = (struct hmx_async_hdr *)mem;
-    struct hmx_async_sqe *sq = (struct hmx_async_sqe *)(mem + HMX_ASYNC_SQ_OFF);
-    struct hmx_async_cqe *cq = (struct hmx_async_cqe *)(mem + HMX_ASYNC_CQ_OFF(4));
+    struct hmx_async_hdr *h = (struct hmx_async_hdr *)(void *)mem;
+    struct hmx_async_sqe *sq = (struct hmx_async_sqe *)(void *)(mem + HMX_ASYNC_SQ_OFF);
+    struct hmx_async_cqe *cq = (struct hmx_async_cqe *)(void *)(mem + HMX_ASYNC_CQ_OFF(4));
     uint8_t payload[4] = {9, 9, 9, 9};
     unsigned i;
 
