@@ -729,6 +729,69 @@ static void test_async_provider_checks_guest_indices(void **state)
     expect_empty(&f->r10);
 }
 
+/* A guest that queues while the provider is on its way to idle: it read
+ * "draining" and rang no doorbell, so the provider's look after its idle
+ * store must find the new submission. */
+static int (*real_to_guest)(void *host, hmx_domid_t dom, uint64_t gaddr, const void *src,
+                            uint32_t len);
+static struct hmx_async_hdr *race_hdr;
+static unsigned race_hits;
+
+static int racing_to_guest(void *host, hmx_domid_t dom, uint64_t gaddr, const void *src,
+                           uint32_t len)
+{
+    int rc = real_to_guest(host, dom, gaddr, src, len);
+    uint32_t v;
+
+    if (gaddr == ADDR(&race_hdr->state) && len == 4) {
+        memcpy(&v, src, 4);
+        if (v == HMX_ASYNC_IDLE && race_hits++ == 0)
+            race_hdr->sq_prod++; /* the submission was written before */
+    }
+    return rc;
+}
+
+static void test_async_provider_looks_again_after_idle(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *mem = alloc_pages(f, 1);
+    struct hmx_async_hdr *h = (struct hmx_async_hdr *)(void *)mem;
+    struct hmx_async_sqe *sq = (struct hmx_async_sqe *)(void *)(mem + HMX_ASYNC_SQ_OFF);
+    struct hmx_async_cqe *cq = (struct hmx_async_cqe *)(void *)(mem + HMX_ASYNC_CQ_OFF(4));
+    uint8_t payload[4] = {7, 7, 7, 7};
+    unsigned i;
+
+    assert_rc(call(f, D1, HMX_OP_ASYNC_SETUP, ADDR(mem), 4, 0, 0), 0);
+    for (i = 0; i < 3; i++) {
+        memset(&sq[i], 0, sizeof(sq[i]));
+        sq[i].addr.src.domain = HMX_DOMID_ANY;
+        sq[i].addr.dst.domain = D2;
+        sq[i].addr.dst.port = 11;
+        sq[i].user_data = 100 + i;
+        sq[i].niov = 1;
+        sq[i].iov[0].gaddr = ADDR(payload);
+        sq[i].iov[0].len = 4;
+    }
+    h->sq_prod = 2;
+    race_hdr = h;
+    race_hits = 0;
+    real_to_guest = f->p.hooks.copy_to_guest;
+    f->p.hooks.copy_to_guest = racing_to_guest;
+    assert_rc(call(f, D1, HMX_OP_ASYNC_DOORBELL, 0, 0, 0, 0), 3);
+    f->p.hooks.copy_to_guest = real_to_guest;
+    assert_int_equal(h->sq_cons, 3);
+    assert_int_equal(h->cq_prod, 3);
+    assert_int_equal(h->state, HMX_ASYNC_IDLE);
+    assert_int_equal(cq[2].user_data, 102);
+    assert_int_equal(cq[2].result, 4);
+    for (i = 0; i < 3; i++) {
+        uint8_t buf[8];
+
+        assert_int_equal(hmx_recv(&f->r11, buf, sizeof(buf), NULL), 4);
+    }
+    expect_empty(&f->r11);
+}
+
 /* Completions come from a possibly hostile writer: the library checks. */
 static void test_async_hostile_completions(void **state)
 {
@@ -786,6 +849,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_no_doorbell_while_draining, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_setup_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_provider_checks_guest_indices, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_async_provider_looks_again_after_idle, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_async_hostile_completions, setup, teardown),
     };
