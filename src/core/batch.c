@@ -97,8 +97,8 @@ static int async_live(const struct hmx_async *q)
     return q != NULL && q->live == HMX_ASYNC_LIVE && q->hdr != NULL;
 }
 
-/* The region's address for the provider: one contiguous run, checked
- * page by page of the environment. */
+/* The region's address for the provider: one contiguous run, checked at
+ * the start of every environment page it reaches. */
 static int region_addr(const hmx_ctx *ctx, uint8_t *mem, uint64_t size, uint64_t *gaddr)
 {
     const uint64_t page = ctx->env.page_size;
@@ -110,7 +110,7 @@ static int region_addr(const hmx_ctx *ctx, uint8_t *mem, uint64_t size, uint64_t
         return rc;
     if ((*gaddr & (HMX_FRAME_SIZE - 1u)) != 0)
         return HMX_EFAULT;
-    for (off = page; off < size; off += page) {
+    for (off = page - ((uintptr_t)mem & (page - 1u)); off < size; off += page) {
         rc = ctx->env.virt_to_gpa(ctx->env.user, mem + off, &at);
         if (rc < 0)
             return rc;

@@ -666,6 +666,58 @@ static void test_async_setup_checks(void **state)
     assert_rc(call(f, D1, HMX_OP_ASYNC_SETUP, 0, 0, 0, 0), 0);
 }
 
+/* An environment whose pages are not contiguous: memory from `split_from`
+ * on (for a few pages) lies elsewhere. */
+static uintptr_t split_from;
+
+static int split_virt_to_gpa(void *user, const void *va, uint64_t *gpa)
+{
+    (void)user;
+    *gpa = (uint64_t)(uintptr_t)va;
+    if ((uintptr_t)va >= split_from && (uintptr_t)va < split_from + 4 * PAGE)
+        *gpa += 1ull << 40;
+    return 0;
+}
+
+static int open_split(struct fx *f, hmx_ctx *c, uint32_t page_size)
+{
+    struct hmx_inproc_config cfg = {.provider = &f->p, .domid = D1};
+    struct hmx_env env = {.virt_to_gpa = split_virt_to_gpa, .page_size = page_size};
+    struct hmx_open_args args = {.backend = &hmx_backend_inproc, .backend_config = &cfg,
+                                 .env = &env};
+
+    return hmx_open(c, &args);
+}
+
+static void test_async_region_must_be_contiguous(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *mem = alloc_pages(f, 6);
+    struct hmx_async q;
+    hmx_ctx c;
+
+    /* 4 KiB pages, the third one elsewhere.  64 entries take 11,328 bytes:
+     * three pages.  16 entries fit in the first. */
+    split_from = (uintptr_t)mem + 2 * PAGE;
+    assert_rc(open_split(f, &c, PAGE), 0);
+    memset(&q, 0, sizeof(q));
+    assert_rc(hmx_async_setup(&c, &q, mem, 4 * PAGE, 64), HMX_EFAULT);
+    assert_rc(hmx_async_setup(&c, &q, mem, 4 * PAGE, 16), 0);
+    assert_rc(hmx_async_teardown(&c, &q), 0);
+    hmx_close(&c);
+
+    /* 8 KiB environment pages and a region that starts in the middle of
+     * one: 32 entries (5,696 bytes) reach into the next page, which lies
+     * elsewhere.  The check is at that page's start, not 8 KiB on. */
+    if (((uintptr_t)mem & (2 * PAGE - 1)) == 0)
+        mem += PAGE;
+    split_from = (uintptr_t)mem + PAGE;
+    assert_rc(open_split(f, &c, 2 * PAGE), 0);
+    memset(&q, 0, sizeof(q));
+    assert_rc(hmx_async_setup(&c, &q, mem, 3 * PAGE, 32), HMX_EFAULT);
+    hmx_close(&c);
+}
+
 /* The guest's indices, as the provider sees them: impossible ones end the
  * drain with EINVAL and leave the region idle; a full completion ring
  * stops it without loss. */
@@ -850,6 +902,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_async_setup_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_provider_checks_guest_indices, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_async_region_must_be_contiguous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_provider_looks_again_after_idle, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_async_hostile_completions, setup, teardown),
