@@ -414,6 +414,17 @@ int hmx_provider_async_setup(struct hmx_provider *p, hmx_domid_t caller, uint64_
  */
 int hmx_provider_async_doorbell(struct hmx_provider *p, hmx_domid_t caller);
 
+/*
+ * hmx_provider_async_poll - for a host that drains on a CPU of its own:
+ * as hmx_provider_async_doorbell, but the region stays "draining" when the
+ * submission ring runs dry, so the guest queues without ringing.  A host
+ * calls it as often as it likes while it polls, and ends every polling
+ * period with hmx_provider_async_doorbell, which goes idle and looks
+ * once more (spec/, section 19.5).  An error leaves the region idle.
+ * Returns: as hmx_provider_async_doorbell.
+ */
+int hmx_provider_async_poll(struct hmx_provider *p, hmx_domid_t caller);
+
 /* ---- Policy and addressing (spec/, sections 7.5 to 7.8, 17 and 18) ----- */
 
 /*

@@ -844,6 +844,43 @@ static void test_async_provider_looks_again_after_idle(void **state)
     expect_empty(&f->r11);
 }
 
+/* A host that polls from another CPU: the region stays "draining" between
+ * polls, so the guest queues and kicks with no doorbell at all, until the
+ * host ends its polling period with the doorbell's path. */
+static void test_async_polling_host_takes_no_doorbell(void **state)
+{
+    struct fx *f = *state;
+    static struct msgs m;
+    struct hmx_async q;
+    struct hmx_async_cqe c[ENTRIES];
+
+    async_open(f, &f->c1, &q);
+    make_msgs(&m, 5);
+    assert_rc(hmx_async_queue(&f->c1, &q, &m.d[0], 0), 0);
+    assert_rc(hmx_async_queue(&f->c1, &q, &m.d[1], 1), 0);
+    assert_rc(hmx_provider_async_poll(&f->p, D1), 2);
+    assert_int_equal(q.hdr->state, HMX_ASYNC_DRAINING);
+    assert_rc(hmx_provider_async_poll(&f->p, D1), 0); /* dry, still draining */
+    assert_int_equal(q.hdr->state, HMX_ASYNC_DRAINING);
+    assert_rc(hmx_async_submit(&f->c1, &q, &m.d[2], 2), 0);
+    assert_rc(hmx_async_submit(&f->c1, &q, &m.d[3], 3), 0);
+    assert_int_equal(q.doorbells, 0);
+    assert_rc(hmx_provider_async_poll(&f->p, D1), 2);
+    /* The end of the polling period: idle, after one more look. */
+    assert_rc(hmx_async_queue(&f->c1, &q, &m.d[4], 4), 0);
+    assert_rc(hmx_provider_async_doorbell(&f->p, D1), 1);
+    assert_int_equal(q.hdr->state, HMX_ASYNC_IDLE);
+    assert_rc(hmx_async_reap(&q, c, ENTRIES), 5);
+    assert_int_equal(c[4].user_data, 4);
+    assert_int_equal(c[4].result, 8 + (int)body_len(4));
+    assert_int_equal(q.doorbells, 0);
+    expect_all(f, 5, NULL);
+    /* An impossible index ends polling with the region idle. */
+    q.hdr->sq_prod = q.sq_prod + ENTRIES + 1;
+    assert_rc(hmx_provider_async_poll(&f->p, D1), HMX_EINVAL);
+    assert_int_equal(q.hdr->state, HMX_ASYNC_IDLE);
+}
+
 /* Completions come from a possibly hostile writer: the library checks. */
 static void test_async_hostile_completions(void **state)
 {
@@ -904,6 +941,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_async_region_must_be_contiguous, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_provider_looks_again_after_idle, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_async_polling_host_takes_no_doorbell, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_async_hostile_completions, setup, teardown),
     };
