@@ -44,6 +44,9 @@
 #define KVM_PORT_BENCH 0x0407u   /* out32: address of a struct kvm_bench_row */
 #define KVM_PORT_STEP 0x0408u    /* out32 1: count instructions (single-step); 0: stop;
                                     in32: the last count */
+#define KVM_PORT_POLL 0x0409u    /* out32 1: the VMM drains this domain's asynchronous
+                                    region on a thread of its own, polling; 0: back to
+                                    draining in the doorbell's exit (returns when idle) */
 
 /* Counters readable through KVM_PORT_CSEL / KVM_PORT_CVAL. */
 #define KVM_CTR_DENIALS 1u       /* audit hook calls (policy denials), all domains */
