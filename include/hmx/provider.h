@@ -324,8 +324,9 @@ int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t
 
 /*
  * hmx_provider_features - the HMX_FEAT_* bits this provider offers its
- * guests: HMX_FEAT_FIREWALL, HMX_FEAT_IMPLICIT and HMX_FEAT_DISCOVERY
- * always; HMX_FEAT_VECTOR when initialised with HMX_PROVIDER_VECTORS.
+ * guests: HMX_FEAT_FIREWALL, HMX_FEAT_IMPLICIT, HMX_FEAT_DISCOVERY,
+ * HMX_FEAT_BATCH and HMX_FEAT_ASYNC always; HMX_FEAT_VECTOR when
+ * initialised with HMX_PROVIDER_VECTORS.
  * Hosts that publish a discovery block or answer HMX_FEATURES use it.
  */
 uint64_t hmx_provider_features(const struct hmx_provider *p);
