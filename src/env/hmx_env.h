@@ -12,6 +12,8 @@
  *   hmx_env_load_acquire_u32(p)   load *p with acquire ordering
  *   hmx_env_store_release_u32(p,v) store v to *p with release ordering
  *   hmx_env_load_once_u32(p)      a single load the compiler may not repeat
+ *   hmx_env_fence()               a full barrier: earlier stores before later
+ *                                 loads (the asynchronous send's doorbell rule)
  *
  * This default serves hosted builds and freestanding GCC/Clang builds.  In
  * a freestanding build the compiler turns the builtins into calls to
