@@ -87,8 +87,8 @@ struct hmx_backend_ops {
     /*
      * Optional extensions.  A backend leaves the ones its mechanism lacks
      * NULL and does not set their HMX_FEAT_* bit; the library then answers
-     * HMX_EOPNOTSUPP without calling.  Later extensions (batched send)
-     * are appended here.
+     * HMX_EOPNOTSUPP without calling.  Later extensions are appended
+     * here.
      */
 
     /*
@@ -144,6 +144,39 @@ struct hmx_backend_ops {
                              const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
     int (*unregister_ring_mem)(struct hmx_ctx *ctx, void *mem,
                                const struct hmx_ring_unreg *unreg);
+
+    /*
+     * sendv_batch - HMX_OP_SENDV_BATCH (HMX_FEAT_BATCH): n messages, in
+     * order.  The library has checked every descriptor as hmx_sendv checks
+     * its arguments, 1 <= n <= HMX_BATCH_MAX, and flags (HMX_BATCH_STOP).
+     * NULL: the library sends one sendv per message instead.
+     * Returns the number of descriptors processed, k (results[0..k-1] set
+     * to each message's byte count or HMX_E* code; k < n only when
+     * HMX_BATCH_STOP met a failure at k - 1, or when a later trap failed as
+     * a whole), or the first trap's own failure: HMX_EINVAL, HMX_EFAULT,
+     * HMX_EIO, HMX_ENODEV.
+     */
+    int (*sendv_batch)(struct hmx_ctx *ctx, const struct hmx_send_desc *d, unsigned n,
+                       uint32_t flags, int32_t *results);
+
+    /*
+     * async_setup - HMX_OP_ASYNC_SETUP (HMX_FEAT_ASYNC): register the
+     * region at gaddr (the mechanism's address space, 4 KiB aligned and
+     * contiguous, HMX_ASYNC_SIZE(entries) bytes) or, with gaddr and entries
+     * 0, withdraw it.  entries is a power of two <= HMX_ASYNC_ENTRIES_MAX.
+     * Returns 0, HMX_EINVAL, HMX_EEXIST, HMX_ENOENT, HMX_EFAULT,
+     * HMX_ENODEV.
+     */
+    int (*async_setup)(struct hmx_ctx *ctx, uint64_t gaddr, uint32_t entries);
+
+    /*
+     * async_doorbell - HMX_OP_ASYNC_DOORBELL (HMX_FEAT_ASYNC): the provider
+     * drains the caller's submission ring.
+     * Returns the number of submissions taken, or HMX_ENOENT (no region),
+     * HMX_EINVAL (impossible indices in the region), HMX_EFAULT,
+     * HMX_ENODEV.
+     */
+    int (*async_doorbell)(struct hmx_ctx *ctx);
 };
 
 #ifdef __cplusplus

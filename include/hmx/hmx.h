@@ -64,6 +64,8 @@ enum hmx_mechanism {
 #define HMX_FEAT_FIREWALL (1ull << 1)  /* the firewall and labels (hmx/policy.h) */
 #define HMX_FEAT_IMPLICIT (1ull << 2)  /* HMX_DOMID_IMPLICIT and HMX_DOMID_UP destinations */
 #define HMX_FEAT_DISCOVERY (1ull << 3) /* the discovery service (hmx_discover) */
+#define HMX_FEAT_BATCH (1ull << 4)     /* HMX_OP_SENDV_BATCH (hmx/batch.h) */
+#define HMX_FEAT_ASYNC (1ull << 5)     /* asynchronous send rings (hmx/batch.h) */
 
 /* Bytes of backend-private storage inside a context. */
 #define HMX_CTX_PRIV_SIZE 256u
@@ -267,5 +269,8 @@ int hmx_discover(hmx_ctx *ctx, struct hmx_ring *ring, struct hmx_disc_entry *out
 #ifdef __cplusplus
 }
 #endif
+
+/* Batched and asynchronous send: many messages per trap. */
+#include "hmx/batch.h"
 
 #endif /* HMX_HMX_H */

@@ -33,6 +33,14 @@
  *                          a3 = n, a4 = 0
  *   HMX_OP_IMPLICIT_LIST   a1 = domain, a2 = struct hmx_implicit_entry[] (out),
  *                          a3 = capacity, a4 = 0; result: entries in the table
+ * Many messages per trap (hmx/batch.h):
+ *   HMX_OP_SENDV_BATCH     a1 = struct hmx_batch_desc[], a2 = n (1..HMX_BATCH_MAX),
+ *                          a3 = flags (HMX_BATCH_STOP), a4 = 0; each descriptor's
+ *                          result written back; result: descriptors processed
+ *   HMX_OP_ASYNC_SETUP     a1 = region (struct hmx_async_hdr, then the rings),
+ *                          a2 = entries, a3 = flags (0), a4 = 0; a1 = a2 = 0
+ *                          withdraws the caller's region
+ *   HMX_OP_ASYNC_DOORBELL  a1 = a2 = a3 = a4 = 0; result: submissions taken
  * Result: >= 0 (sendv: payload bytes), or a negative HMX_E* value.
  */
 #ifndef HMX_MECH_H
@@ -62,6 +70,9 @@ extern "C" {
 #define HMX_OP_SET_LABEL 21u     /* HMX_FEAT_FIREWALL */
 #define HMX_OP_IMPLICIT_SET 22u  /* HMX_FEAT_IMPLICIT */
 #define HMX_OP_IMPLICIT_LIST 23u /* HMX_FEAT_IMPLICIT */
+#define HMX_OP_SENDV_BATCH 24u     /* HMX_FEAT_BATCH */
+#define HMX_OP_ASYNC_SETUP 25u     /* HMX_FEAT_ASYNC */
+#define HMX_OP_ASYNC_DOORBELL 26u  /* HMX_FEAT_ASYNC */
 
 /*
  * The call block of the memory-based mechanisms (MSR): 64 bytes, 64-byte

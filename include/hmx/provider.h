@@ -183,6 +183,14 @@ struct hmx_prov_domain {
     uint32_t nimplicit;
     uint32_t pad2;
     struct hmx_implicit_entry implicit[HMX_IMPLICIT_MAX];
+    /* The asynchronous send region (HMX_FEAT_ASYNC); async_entries 0:
+     * none.  The indices this provider advances are kept here, never read
+     * back from the guest's memory. */
+    uint64_t async_gaddr;
+    uint32_t async_entries;
+    uint32_t async_sq_cons;
+    uint32_t async_cq_prod;
+    uint32_t async_pad;
 };
 
 /* A firewall table.  Private to the provider. */
@@ -320,8 +328,9 @@ int hmx_provider_set_vector(struct hmx_provider *p, hmx_domid_t caller, uint32_t
 
 /*
  * hmx_provider_features - the HMX_FEAT_* bits this provider offers its
- * guests: HMX_FEAT_FIREWALL, HMX_FEAT_IMPLICIT and HMX_FEAT_DISCOVERY
- * always; HMX_FEAT_VECTOR when initialised with HMX_PROVIDER_VECTORS.
+ * guests: HMX_FEAT_FIREWALL, HMX_FEAT_IMPLICIT, HMX_FEAT_DISCOVERY,
+ * HMX_FEAT_BATCH and HMX_FEAT_ASYNC always; HMX_FEAT_VECTOR when
+ * initialised with HMX_PROVIDER_VECTORS.
  * Hosts that publish a discovery block or answer HMX_FEATURES use it.
  */
 uint64_t hmx_provider_features(const struct hmx_provider *p);
@@ -385,6 +394,59 @@ int hmx_provider_smccc(struct hmx_provider *p, hmx_domid_t caller, uint32_t base
  * Returns: as one entry of hmx_provider_notify; HMX_EINVAL for NULL q.
  */
 int hmx_provider_query(struct hmx_provider *p, hmx_domid_t caller, struct hmx_ring_query *q);
+
+/* ---- Many messages per trap (spec/, section 19; src/provider/batch.c) -- */
+
+/*
+ * hmx_provider_sendv_batch - HMX_OP_SENDV_BATCH: the n descriptors (struct
+ * hmx_batch_desc) at guest address gaddr of caller, each read once with
+ * copy_from_guest, checked and sent as hmx_provider_sendv, its result
+ * written back with copy_to_guest before the next is read.  With
+ * HMX_BATCH_STOP the call ends after the first failed message.
+ * Returns: the number of descriptors processed (a descriptor or result
+ * that cannot be copied ends the call there); HMX_EINVAL (n 0 or above
+ * HMX_BATCH_MAX, an unknown flag); HMX_EFAULT (the first descriptor cannot
+ * be read or its result written, or no copy_to_guest hook); HMX_ENODEV.
+ */
+int hmx_provider_sendv_batch(struct hmx_provider *p, hmx_domid_t caller, uint64_t gaddr,
+                             uint32_t n, uint32_t flags);
+
+/*
+ * hmx_provider_async_setup - HMX_OP_ASYNC_SETUP: register caller's
+ * asynchronous send region at gaddr (HMX_ASYNC_SIZE(entries) bytes, reached
+ * with the copy hooks) and write its empty header; gaddr 0 with entries 0
+ * withdraws it.  flags must be 0.
+ * Returns: 0; HMX_EINVAL (entries not a power of two up to
+ * HMX_ASYNC_ENTRIES_MAX, gaddr not 4 KiB aligned, flags); HMX_EEXIST
+ * (caller has a region); HMX_ENOENT (nothing to withdraw); HMX_EFAULT
+ * (the header cannot be written, or no copy_to_guest hook); HMX_ENODEV.
+ */
+int hmx_provider_async_setup(struct hmx_provider *p, hmx_domid_t caller, uint64_t gaddr,
+                             uint32_t entries, uint32_t flags);
+
+/*
+ * hmx_provider_async_doorbell - HMX_OP_ASYNC_DOORBELL: mark caller's region
+ * draining, take every submission queued (re-reading sq_prod until none is
+ * left, at most 4 * entries per call) while completions fit, post one
+ * completion for each, then mark it idle and look once more, so that a
+ * submission queued while the state still read "draining" is never left
+ * behind.  Each index is read once per use and checked.
+ * Returns: the number of submissions taken; HMX_ENOENT (no region);
+ * HMX_EINVAL (the guest's sq_prod or cq_cons is impossible: the region is
+ * left idle); HMX_EFAULT; HMX_ENODEV.
+ */
+int hmx_provider_async_doorbell(struct hmx_provider *p, hmx_domid_t caller);
+
+/*
+ * hmx_provider_async_poll - for a host that drains on a CPU of its own:
+ * as hmx_provider_async_doorbell, but the region stays "draining" when the
+ * submission ring runs dry, so the guest queues without ringing.  A host
+ * calls it as often as it likes while it polls, and ends every polling
+ * period with hmx_provider_async_doorbell, which goes idle and looks
+ * once more (spec/, section 19.5).  An error leaves the region idle.
+ * Returns: as hmx_provider_async_doorbell.
+ */
+int hmx_provider_async_poll(struct hmx_provider *p, hmx_domid_t caller);
 
 /* ---- Policy and addressing (spec/, sections 7.5 to 7.8, 17 and 18) ----- */
 

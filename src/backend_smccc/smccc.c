@@ -81,4 +81,5 @@ const struct hmx_backend_ops hmx_backend_smccc = {
     .notify = hmx_mb_notify,
     .set_vector = hmx_mb_set_vector,
     HMX_MB_POLICY_OPS,
+    HMX_MB_BATCH_OPS,
 };

@@ -59,6 +59,6 @@ int hmx_agnostic_open(struct hmx_ctx *ctx, struct hmx_agnostic *ag, const struct
     ag->trap = trap;
     /* The extensions these mechanisms carry. */
     ctx->features = features & (HMX_FEAT_VECTOR | HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT |
-                                HMX_FEAT_DISCOVERY);
+                                HMX_FEAT_DISCOVERY | HMX_FEAT_BATCH | HMX_FEAT_ASYNC);
     return hmx_call_page_init(&ag->page, &ctx->env, call_page);
 }

@@ -57,6 +57,12 @@ static int name_buffer(const struct hmx_marshal *m, const uint8_t *va, uint32_t 
     return 0;
 }
 
+int hmx_marshal_name(const struct hmx_marshal *m, const void *va, uint32_t len,
+                     struct hmx_giov *seg, unsigned *nseg, unsigned max)
+{
+    return name_buffer(m, va, len, seg, nseg, max);
+}
+
 int hmx_marshal_register(const struct hmx_marshal *m, const struct hmx_ring_reg *reg,
                          const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags)
 {

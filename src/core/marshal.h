@@ -34,6 +34,14 @@ struct hmx_marshal {
 /* Translate a virtual address into the mechanism's address space. */
 int hmx_marshal_addr(const struct hmx_marshal *m, const void *va, uint64_t *out);
 
+/*
+ * Name the buffer [va, va + len) as segments appended to seg[*nseg] (at
+ * most max in all): one per physically contiguous run in physical mode.
+ * Returns 0, HMX_EINVAL (more segments than max) or the translation's error.
+ */
+int hmx_marshal_name(const struct hmx_marshal *m, const void *va, uint32_t len,
+                     struct hmx_giov *seg, unsigned *nseg, unsigned max);
+
 int hmx_marshal_register(const struct hmx_marshal *m, const struct hmx_ring_reg *reg,
                          const hmx_gfn_t *gfns, uint32_t npages, uint32_t flags);
 int hmx_marshal_unregister(const struct hmx_marshal *m, const struct hmx_ring_unreg *unreg);
@@ -85,6 +93,22 @@ int hmx_mb_implicit_set(struct hmx_ctx *ctx, hmx_domid_t dom, const struct hmx_i
                         uint32_t n);
 int hmx_mb_implicit_list(struct hmx_ctx *ctx, hmx_domid_t dom, struct hmx_implicit_entry *out,
                          uint32_t cap);
+
+/* Many messages per trap (src/core/batch_marshal.c). */
+int hmx_marshal_sendv_batch(const struct hmx_marshal *m, const struct hmx_send_desc *d,
+                            unsigned n, uint32_t flags, int32_t *results);
+int hmx_marshal_async_setup(const struct hmx_marshal *m, uint64_t gaddr, uint32_t entries);
+int hmx_marshal_async_doorbell(const struct hmx_marshal *m);
+int hmx_mb_sendv_batch(struct hmx_ctx *ctx, const struct hmx_send_desc *d, unsigned n,
+                       uint32_t flags, int32_t *results);
+int hmx_mb_async_setup(struct hmx_ctx *ctx, uint64_t gaddr, uint32_t entries);
+int hmx_mb_async_doorbell(struct hmx_ctx *ctx);
+
+/* The batched and asynchronous send of every marshalling backend that
+ * carries them (the agnostic mechanisms), for its ops table. */
+#define HMX_MB_BATCH_OPS                                                                   \
+    .sendv_batch = hmx_mb_sendv_batch, .async_setup = hmx_mb_async_setup,                  \
+    .async_doorbell = hmx_mb_async_doorbell
 
 /* The policy and addressing operations of every marshalling backend that
  * carries them (the agnostic mechanisms), for its ops table. */

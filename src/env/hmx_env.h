@@ -12,6 +12,8 @@
  *   hmx_env_load_acquire_u32(p)   load *p with acquire ordering
  *   hmx_env_store_release_u32(p,v) store v to *p with release ordering
  *   hmx_env_load_once_u32(p)      a single load the compiler may not repeat
+ *   hmx_env_fence()               a full barrier: earlier stores before later
+ *                                 loads (the asynchronous send's doorbell rule)
  *
  * This default serves hosted builds and freestanding GCC/Clang builds.  In
  * a freestanding build the compiler turns the builtins into calls to
@@ -43,6 +45,8 @@ int memcmp(const void *a, const void *b, size_t n);
 #define hmx_env_load_acquire_u32(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define hmx_env_store_release_u32(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
 #define hmx_env_load_once_u32(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+/* A full barrier: orders an earlier store before a later load. */
+#define hmx_env_fence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #else
 #error "hmx_env.h: provide the atomic accessors for this compiler"
 #endif

@@ -276,6 +276,18 @@ int hmx_provider_call(struct hmx_provider *p, hmx_domid_t caller, uint32_t op, c
         return call_implicit_set(p, caller, a);
     case HMX_OP_IMPLICIT_LIST:
         return call_implicit_list(p, caller, a);
+    case HMX_OP_SENDV_BATCH:
+        if (a[1] > UINT32_MAX || a[2] > UINT32_MAX || a[3] != 0)
+            return HMX_EINVAL;
+        return hmx_provider_sendv_batch(p, caller, a[0], (uint32_t)a[1], (uint32_t)a[2]);
+    case HMX_OP_ASYNC_SETUP:
+        if (a[1] > UINT32_MAX || a[2] > UINT32_MAX || a[3] != 0)
+            return HMX_EINVAL;
+        return hmx_provider_async_setup(p, caller, a[0], (uint32_t)a[1], (uint32_t)a[2]);
+    case HMX_OP_ASYNC_DOORBELL:
+        if (a[0] != 0 || a[1] != 0 || a[2] != 0 || a[3] != 0)
+            return HMX_EINVAL;
+        return hmx_provider_async_doorbell(p, caller);
     default:
         return HMX_EOPNOTSUPP;
     }

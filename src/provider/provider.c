@@ -862,7 +862,8 @@ uint64_t hmx_provider_features(const struct hmx_provider *p)
 {
     if (!provider_ok(p))
         return 0;
-    return HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT | HMX_FEAT_DISCOVERY |
+    return HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT | HMX_FEAT_DISCOVERY | HMX_FEAT_BATCH |
+           HMX_FEAT_ASYNC |
            ((p->flags & HMX_PROVIDER_VECTORS) ? HMX_FEAT_VECTOR : 0);
 }
 

@@ -70,6 +70,10 @@ enum el2_fig {
     EL2_FIG_MAXMSG,    /* the largest payload the peer's ring takes */
     EL2_FIG_PROBE_TRAPS, /* traps the probe executed (res.traps) */
     EL2_FIG_CHECKS,    /* assertions that held */
+    EL2_FIG_BATCH_TRAPS,    /* sendv_batch traps made */
+    EL2_FIG_DOORBELLS,      /* async doorbell traps made */
+    EL2_FIG_BATCH_SENT,     /* messages the batch phase delivered */
+    EL2_FIG_BATCH_RECEIVED, /* ... received and verified */
     EL2_FIG_COUNT = 16
 };
 

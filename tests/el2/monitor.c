@@ -123,7 +123,7 @@ struct counts {
     uint64_t hvc, smc;       /* trapped calls, by instruction */
     uint64_t smccc_version;  /* SMCCC_VERSION */
     uint64_t hmx_query;      /* HMX range: VERSION, FEATURES, UID, COUNT, REVISION */
-    uint64_t hmx_op[17];     /* HMX_CALL by operation (0: unknown) */
+    uint64_t hmx_op[27];     /* HMX_CALL by operation (0: unknown) */
     uint64_t ack, yield;     /* the harness's own functions */
     uint64_t unknown;        /* any other function ID: NOT_SUPPORTED */
     uint64_t wfi, wfi_blocked;
@@ -412,7 +412,7 @@ static void serve_smccc(struct dom *d, struct el2_frame *f)
     if (hmx_provider_smccc(&prov, d->id, hmx_base, in, out, gfn_scratch,
                            sizeof(gfn_scratch) / sizeof(gfn_scratch[0]))) {
         if ((fid & 0xFFu) == HMX_SMCCC_FN_CALL) {
-            d->n.hmx_op[in[1] < 17 ? in[1] : 0]++;
+            d->n.hmx_op[in[1] < 27 ? in[1] : 0]++;
         } else {
             d->n.hmx_query++;
         }
@@ -522,9 +522,11 @@ static void __attribute__((format(printf, 2, 3))) verify(int ok, const char *fmt
         failed_checks++;
 }
 
-static const char *const op_names[17] = {
+static const char *const op_names[27] = {
     "?", "register", "unregister", "sendv", "notify", "?", "?", "?", "?",
-    "?", "?", "?", "?", "?", "?", "?", "set_vector",
+    "?", "?", "?", "?", "?", "?", "?", "set_vector", "fw_set", "fw_list", "fw_add",
+    "fw_del", "set_label", "implicit_set", "implicit_list", "sendv_batch", "async_setup",
+    "async_doorbell",
 };
 
 static void report(void)
@@ -547,7 +549,7 @@ static void report(void)
               (unsigned long)n->hmx_query, (unsigned long)n->ack, (unsigned long)n->yield,
               (unsigned long)n->unknown);
         PRINT("el2: dom%u: HMX_CALL", d->id);
-        for (unsigned op = 0; op < 17; op++)
+        for (unsigned op = 0; op < 27; op++)
             if (n->hmx_op[op] != 0)
                 PRINT(" %s %lu", op_names[op], (unsigned long)n->hmx_op[op]);
         PRINT("\n");
@@ -608,6 +610,14 @@ static void __attribute__((noreturn)) finish(const char *why)
                        hmx_provider_ring_stats(&prov, d->id, 1, peer, &st) == HMX_ENOENT,
                    "dom%u's rings are all unregistered", d->id);
             verify(hmx_provider_vector(&prov, d->id, 0) == 0, "dom%u withdrew its vector", d->id);
+            verify(d->n.hmx_op[HMX_OP_SENDV_BATCH] == d->mb->fig[EL2_FIG_BATCH_TRAPS] &&
+                       d->n.hmx_op[HMX_OP_ASYNC_DOORBELL] == d->mb->fig[EL2_FIG_DOORBELLS],
+                   "dom%u: sendv_batch and doorbell traps counted here (%lu, %lu) = the "
+                   "guest's (%lu, %lu)",
+                   d->id, (unsigned long)d->n.hmx_op[HMX_OP_SENDV_BATCH],
+                   (unsigned long)d->n.hmx_op[HMX_OP_ASYNC_DOORBELL],
+                   (unsigned long)d->mb->fig[EL2_FIG_BATCH_TRAPS],
+                   (unsigned long)d->mb->fig[EL2_FIG_DOORBELLS]);
         } else {
             verify(d->n.hvc + d->n.smc == 0, "dom%u trapped no hvc and no smc (%lu)", d->id,
                    (unsigned long)(d->n.hvc + d->n.smc));
@@ -621,6 +631,14 @@ static void __attribute__((noreturn)) finish(const char *why)
                "the policy hook denied register, send and query (%lu)",
                (unsigned long)prov.denials);
         verify(switches > 0, "the domains were time-sliced (%lu switches)", (unsigned long)switches);
+        verify(doms[0].mb->fig[EL2_FIG_BATCH_SENT] > 0 &&
+                   doms[0].mb->fig[EL2_FIG_BATCH_SENT] == doms[1].mb->fig[EL2_FIG_BATCH_RECEIVED],
+               "batched and queued messages: %lu sent in %lu + %lu traps, %lu received and "
+               "verified",
+               (unsigned long)doms[0].mb->fig[EL2_FIG_BATCH_SENT],
+               (unsigned long)doms[0].mb->fig[EL2_FIG_BATCH_TRAPS],
+               (unsigned long)doms[0].mb->fig[EL2_FIG_DOORBELLS],
+               (unsigned long)doms[1].mb->fig[EL2_FIG_BATCH_RECEIVED]);
     }
     PRINT("el2: hvc/smc traps: %lu hvc, %lu smc\n", (unsigned long)hvc, (unsigned long)smc);
     if (failed_checks == 0) {

@@ -1616,9 +1616,11 @@ static void op_misc(struct fz *f)
     }
     default: { /* any call, raw arguments */
         static const uint32_t ops[] = {HMX_OP_REGISTER_RING, HMX_OP_UNREGISTER_RING, HMX_OP_SENDV,
-                                       HMX_OP_NOTIFY, HMX_OP_SET_VECTOR, 0, 5, 17};
+                                       HMX_OP_NOTIFY, HMX_OP_SET_VECTOR, 0, 5, 17,
+                                       HMX_OP_SENDV_BATCH, HMX_OP_ASYNC_SETUP,
+                                       HMX_OP_ASYNC_DOORBELL};
         uint64_t a[4];
-        uint32_t op = ops[fz_u8(f) % 8];
+        uint32_t op = ops[fz_u8(f) % (sizeof(ops) / sizeof(ops[0]))];
 
         for (unsigned i = 0; i < 4; i++)
             a[i] = fz_u8(f) & 1 ? fz_u64(f) : fz_u16(f) % ARENA;

@@ -44,6 +44,9 @@
 #define KVM_PORT_BENCH 0x0407u   /* out32: address of a struct kvm_bench_row */
 #define KVM_PORT_STEP 0x0408u    /* out32 1: count instructions (single-step); 0: stop;
                                     in32: the last count */
+#define KVM_PORT_POLL 0x0409u    /* out32 1: the VMM drains this domain's asynchronous
+                                    region on a thread of its own, polling; 0: back to
+                                    draining in the doorbell's exit (returns when idle) */
 
 /* Counters readable through KVM_PORT_CSEL / KVM_PORT_CVAL. */
 #define KVM_CTR_DENIALS 1u       /* audit hook calls (policy denials), all domains */
@@ -108,8 +111,9 @@
 #define KVM_SC_TRAPS 4u  /* a fixed mix of operations, counted on both sides */
 #define KVM_SC_BENCH 5u  /* timing loops (the bench image) */
 #define KVM_SC_POLICY 6u /* firewall, implicit destinations, discovery */
-#define KVM_SC_V4V_OPENXT 7u /* OpenXT's v4v (Xen 4.12: hypercall 43), the v4v image */
-#define KVM_SC_V4V_UXEN 8u   /* uXen's v4v (hypercall 39), the v4v image */
+#define KVM_SC_BATCH 7u  /* batched and asynchronous send, every message checked */
+#define KVM_SC_V4V_OPENXT 8u /* OpenXT's v4v (Xen 4.12: hypercall 43), the v4v image */
+#define KVM_SC_V4V_UXEN 9u   /* uXen's v4v (hypercall 39), the v4v image */
 
 /* ---- records ------------------------------------------------------------ */
 
@@ -145,6 +149,8 @@ struct kvm_bench_row {
     uint32_t mark_begin, mark_end;
     uint32_t filler;
     uint32_t insns; /* guest instructions of one repetition, single-stepped (0: not counted) */
+    uint32_t msgs;  /* messages one repetition sends (0: not a sending row) */
+    uint32_t pad;
 };
 
 #endif /* HMX_KVM_ABI_H */

@@ -104,7 +104,20 @@ struct vm {
     /* Under g.lock. */
     int done;
     uint32_t verdict;
+
+    /* The asynchronous region's drainer thread (KVM_PORT_POLL), under dlock. */
+    pthread_mutex_t dlock;
+    pthread_cond_t dcond;
+    pthread_t drainer;
+    int drainer_started;
+    int poll;      /* doorbells go to the drainer, which polls */
+    int rung;      /* a doorbell the drainer has not seen */
+    int draining;  /* the drainer is in a polling period */
+    uint64_t periods, polled; /* polling periods, submissions they took */
 };
+
+/* How long the drainer keeps polling a dry region before it goes idle. */
+#define POLL_LINGER_NS 20000000ull
 
 #define MAX_CHUNKS 16
 
@@ -154,6 +167,7 @@ static HMX_PROVIDER_STORAGE(slots, NVMS, 64);
 static const char *const scenario_names[] = {
     [KVM_SC_BASIC] = "basic", [KVM_SC_ERRORS] = "errors", [KVM_SC_BULK] = "bulk",
     [KVM_SC_TRAPS] = "traps", [KVM_SC_BENCH] = "bench", [KVM_SC_POLICY] = "policy",
+    [KVM_SC_BATCH] = "batch",
     [KVM_SC_V4V_OPENXT] = "v4v-openxt", [KVM_SC_V4V_UXEN] = "v4v-uxen",
 };
 
@@ -184,6 +198,12 @@ static const char *op_name(uint32_t op)
         return "implicit_set";
     case HMX_OP_IMPLICIT_LIST:
         return "implicit_list";
+    case HMX_OP_SENDV_BATCH:
+        return "sendv_batch";
+    case HMX_OP_ASYNC_SETUP:
+        return "async_setup";
+    case HMX_OP_ASYNC_DOORBELL:
+        return "async_doorbell";
     default:
         return "(unknown)";
     }
@@ -362,6 +382,107 @@ static void hook_signal(void *host, hmx_domid_t dom, enum hmx_signal_kind why)
 
 /* ---- exits --------------------------------------------------------------- */
 
+/*
+ * The drainer: a host CPU of its own for one domain's asynchronous region
+ * (spec 19.5).  A doorbell starts a polling period; while it lasts the
+ * region reads "draining" and the guest queues with no exit at all.  The
+ * period ends after POLL_LINGER_NS without work, or when the guest turns
+ * polling off, with the doorbell's path: idle, and one more look.
+ */
+static void poll_period(struct vm *vm)
+{
+    uint64_t last = now_ns();
+    int rc, stop;
+
+    for (;;) {
+        pthread_mutex_lock(&vm->dlock);
+        stop = !vm->poll;
+        pthread_mutex_unlock(&vm->dlock);
+        pthread_mutex_lock(&g.prov_lock);
+        if (stop || now_ns() - last > POLL_LINGER_NS)
+            rc = hmx_provider_async_doorbell(&g.prov, vm->domid);
+        else
+            rc = hmx_provider_async_poll(&g.prov, vm->domid);
+        pthread_mutex_unlock(&g.prov_lock);
+        if (rc == HMX_ENOENT)
+            return; /* the region was withdrawn */
+        if (rc < 0) {
+            fail("dom%u: the drainer: %s", vm->domid, hmx_strerror(rc));
+            return;
+        }
+        pthread_mutex_lock(&vm->dlock);
+        vm->polled += (uint64_t)rc;
+        pthread_mutex_unlock(&vm->dlock);
+        if (rc > 0) {
+            last = now_ns();
+            continue;
+        }
+        if (stop || now_ns() - last > POLL_LINGER_NS)
+            return; /* that was the doorbell's path: the region is idle */
+        usleep(100);
+    }
+}
+
+static void *drainer_thread(void *arg)
+{
+    struct vm *vm = arg;
+
+    pthread_mutex_lock(&vm->dlock);
+    for (;;) {
+        while (!vm->rung)
+            pthread_cond_wait(&vm->dcond, &vm->dlock);
+        vm->rung = 0;
+        vm->draining = 1;
+        vm->periods++;
+        pthread_mutex_unlock(&vm->dlock);
+        poll_period(vm);
+        pthread_mutex_lock(&vm->dlock);
+        vm->draining = 0;
+        pthread_cond_broadcast(&vm->dcond);
+    }
+    return NULL;
+}
+
+/* KVM_PORT_POLL: 1 starts handing doorbells to the drainer; 0 stops, and
+ * returns once the drainer has left the region idle. */
+static int set_poll(struct vm *vm, uint32_t on)
+{
+    pthread_mutex_lock(&vm->dlock);
+    if (on && !vm->drainer_started) {
+        if (pthread_create(&vm->drainer, NULL, drainer_thread, vm) != 0) {
+            pthread_mutex_unlock(&vm->dlock);
+            fail("dom%u: cannot start the drainer", vm->domid);
+            return 1;
+        }
+        pthread_detach(vm->drainer);
+        vm->drainer_started = 1;
+    }
+    vm->poll = on != 0;
+    if (!on && vm->drainer_started) {
+        vm->rung = 1; /* a last period: the doorbell's path */
+        pthread_cond_broadcast(&vm->dcond);
+        while (vm->rung || vm->draining)
+            pthread_cond_wait(&vm->dcond, &vm->dlock);
+    }
+    pthread_mutex_unlock(&vm->dlock);
+    return 0;
+}
+
+/* A doorbell while the drainer is in charge: wake it, answer 0 at once. */
+static int ring_drainer(struct vm *vm)
+{
+    int handed = 0;
+
+    pthread_mutex_lock(&vm->dlock);
+    if (vm->poll) {
+        vm->rung = 1;
+        pthread_cond_broadcast(&vm->dcond);
+        handed = 1;
+    }
+    pthread_mutex_unlock(&vm->dlock);
+    return handed;
+}
+
 static void handle_call(struct vm *vm, uint64_t gpa)
 {
     struct hmx_call_block blk;
@@ -380,6 +501,9 @@ static void handle_call(struct vm *vm, uint64_t gpa)
         vm->call_exits_other++;
     if (blk.flags != 0 || blk.reserved[0] != 0 || blk.reserved[1] != 0) {
         ret = HMX_EINVAL;
+    } else if (blk.op == HMX_OP_ASYNC_DOORBELL && blk.arg[0] == 0 && blk.arg[1] == 0 &&
+               blk.arg[2] == 0 && blk.arg[3] == 0 && ring_drainer(vm)) {
+        ret = 0; /* the drainer takes the submissions, on its own CPU */
     } else {
         pthread_mutex_lock(&g.prov_lock);
         ret = hmx_provider_call(&g.prov, vm->domid, blk.op, blk.arg, vm->scratch, GFN_SCRATCH);
@@ -636,6 +760,8 @@ static int handle_io(struct vm *vm)
             vm->call_exits_other++;
         return 0;
     }
+    case KVM_PORT_POLL:
+        return set_poll(vm, v);
     case KVM_PORT_STEP:
         if (run->io.direction == KVM_EXIT_IO_IN) {
             memcpy(data, &vm->last_steps, 4);
@@ -1080,6 +1206,13 @@ static int check_accounting(void)
             vm->domid, vm->exits, counter(vm, KVM_CTR_CALL_EXITS), vm->null_exits, vm->io_exits,
             vm->exits - vm->null_exits - vm->io_exits - vm->hcpage_exits -
                 (kvm_v4v_dialect(g.scenario) ? 0 : counter(vm, KVM_CTR_CALL_EXITS)));
+        if (vm->drainer_started) {
+            pthread_mutex_lock(&vm->dlock);
+            say("vmm | dom%u: drainer thread: %" PRIu64 " polling periods took %" PRIu64
+                " submissions\n",
+                vm->domid, vm->periods, vm->polled);
+            pthread_mutex_unlock(&vm->dlock);
+        }
         eagain += r->eagain;
         sent += r->sent;
         received += r->received;
@@ -1137,6 +1270,31 @@ static double row_ns(const struct row *r, int median, double insn_ns)
     return per > 0 ? per : 0;
 }
 
+/* The rows that send messages: how many each trap carried, and the time
+ * per message (a repetition of a batch row sends msgs messages). */
+static void print_batch_rows(double insn_ns)
+{
+    uint32_t i;
+
+    say("\n%-36s %5s %9s %9s %11s %9s\n", "messages per trap (MSR mechanism)", "msgs",
+        "ns/rep", "ns/msg", "exits/rep", "msgs/trap");
+    for (i = 0; i < g.nrows; i++) {
+        const struct row *r = &g.rows[i];
+        double ns = row_ns(r, 0, insn_ns), exits = (double)r->exits / r->r.iters;
+
+        if (r->r.msgs == 0)
+            continue;
+        if (exits > 0)
+            say("%-36s %5u %9.0f %9.0f %11.3f %9.2f\n", r->r.name, r->r.msgs, ns,
+                ns / r->r.msgs, exits, r->r.msgs / exits);
+        else
+            say("%-36s %5u %9.0f %9.0f %11.3f %9s\n", r->r.name, r->r.msgs, ns, ns / r->r.msgs,
+                exits, "no trap");
+    }
+    say("msgs: messages per repetition; ns/msg = ns/rep / msgs; msgs/trap = msgs / exits\n"
+        "  (\"no trap\": not one exit in the timed repetitions).\n");
+}
+
 static void print_bench(void)
 {
     double insn_ns = 0, cpuid_ns = 0, msr_ns = 0;
@@ -1167,6 +1325,7 @@ static void print_bench(void)
         say("%-36s %3u %5u %9.0f %9.0f %6.2f %6s %9s %7s\n", r->r.name, r->domid, r->r.iters, ns,
             row_ns(r, 1, insn_ns), (double)r->exits / r->r.iters, c, a, b);
     }
+    print_batch_rows(insn_ns);
     say("ns/op: host CLOCK_MONOTONIC between guest port reads, per repetition, in the best of\n"
         "  %u equal chunks (median: the median chunk); the baseline loops' filler register\n"
         "  instructions are subtracted at the measured cost of one.\n"
@@ -1286,6 +1445,8 @@ int main(int argc, char **argv)
 
     for (i = 0; i < NVMS; i++) {
         vm_create(&g.vms[i], (hmx_domid_t)(i + 1), img, img_size, path);
+        pthread_mutex_init(&g.vms[i].dlock, NULL);
+        pthread_cond_init(&g.vms[i].dcond, NULL);
         if (hmx_provider_domain_add(&g.prov, (hmx_domid_t)(i + 1), 0) != 0) {
             fprintf(stderr, "hmx_provider_domain_add failed\n");
             return EXIT_FAIL;

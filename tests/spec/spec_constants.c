@@ -149,6 +149,18 @@ static void mechanisms(void)
     CONST(HMX_FEAT_FIREWALL);
     CONST(HMX_FEAT_IMPLICIT);
     CONST(HMX_FEAT_DISCOVERY);
+    CONST(HMX_FEAT_BATCH);
+    CONST(HMX_FEAT_ASYNC);
+    /* §19: many messages per trap. */
+    CONST(HMX_OP_SENDV_BATCH);
+    CONST(HMX_OP_ASYNC_SETUP);
+    CONST(HMX_OP_ASYNC_DOORBELL);
+    CONST(HMX_BATCH_MAX);
+    CONST(HMX_BATCH_STOP);
+    CONST(HMX_ASYNC_ENTRIES_MAX);
+    CONST(HMX_ASYNC_IDLE);
+    CONST(HMX_ASYNC_DRAINING);
+    CONST(HMX_ASYNC_HDR_SIZE);
     CONST(HMX_VECTOR_CPUS);
     CONST(HMX_VECTOR_MAX);
 
@@ -312,6 +324,33 @@ static void structures(void)
     FIELD(hmx_ring_unreg, partner);
     FIELD(hmx_ring_unreg, pad);
 
+    /* §19: the batched and asynchronous sends' structures. */
+    SIZE(hmx_batch_desc);
+    FIELD(hmx_batch_desc, addr);
+    FIELD(hmx_batch_desc, iov);
+    FIELD(hmx_batch_desc, niov);
+    FIELD(hmx_batch_desc, message_type);
+    FIELD(hmx_batch_desc, result);
+    FIELD(hmx_batch_desc, pad);
+    SIZE(hmx_async_hdr);
+    FIELD(hmx_async_hdr, sq_prod);
+    FIELD(hmx_async_hdr, sq_cons);
+    FIELD(hmx_async_hdr, cq_prod);
+    FIELD(hmx_async_hdr, cq_cons);
+    FIELD(hmx_async_hdr, state);
+    FIELD(hmx_async_hdr, entries);
+    FIELD(hmx_async_hdr, reserved);
+    SIZE(hmx_async_sqe);
+    FIELD(hmx_async_sqe, addr);
+    FIELD(hmx_async_sqe, user_data);
+    FIELD(hmx_async_sqe, niov);
+    FIELD(hmx_async_sqe, message_type);
+    FIELD(hmx_async_sqe, iov);
+    SIZE(hmx_async_cqe);
+    FIELD(hmx_async_cqe, user_data);
+    FIELD(hmx_async_cqe, result);
+    FIELD(hmx_async_cqe, pad);
+
     SIZE(hmx_giov);
     FIELD(hmx_giov, gaddr);
     FIELD(hmx_giov, len);
@@ -453,7 +492,7 @@ static void appendix_a(void)
     }
 }
 
-/* §19: v4v (OpenXT, uXen) behind the same API. */
+/* §20: v4v (OpenXT, uXen) behind the same API. */
 static void v4v(void)
 {
     CONST(HMX_V4V_OPENXT);
@@ -506,7 +545,7 @@ static void v4v(void)
     FIELD(hmx_v4v_ring_data_ent, space_required);
     FIELD(hmx_v4v_ring_data_ent, max_message_size);
 
-    /* The ring header layouts (§19.5). */
+    /* The ring header layouts (§20.5). */
     num("hmx_ring_layout_v4v_openxt.hdr_size", hmx_ring_layout_v4v_openxt.hdr_size);
     num("hmx_ring_layout_v4v_uxen.hdr_size", hmx_ring_layout_v4v_uxen.hdr_size);
 }

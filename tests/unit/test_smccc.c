@@ -375,8 +375,9 @@ static void test_open_keeps_only_known_features(void **state)
     (void)state;
     assert_rc(open_with(&ctx, &FW_ARCH, HMX_SMCCC_HVC, BASE, call_page, NULL, ~0ull), 0);
     assert_int_equal(hmx_features(&ctx), HMX_FEAT_VECTOR | HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT |
-                                             HMX_FEAT_DISCOVERY);
-    assert_rc(open_with(&ctx, &FW_ARCH, HMX_SMCCC_HVC, BASE, call_page, NULL, 0xF0ull), 0);
+                                             HMX_FEAT_DISCOVERY | HMX_FEAT_BATCH |
+                                             HMX_FEAT_ASYNC);
+    assert_rc(open_with(&ctx, &FW_ARCH, HMX_SMCCC_HVC, BASE, call_page, NULL, 0xC0ull), 0);
     assert_int_equal(hmx_features(&ctx), 0);
     assert_int_equal(F.ncalls, 0);
 }
@@ -1026,7 +1027,7 @@ static void test_monitor_probe_confirms_provider(void **state)
     assert_int_equal(MON.ncalls, 4);
     assert_int_equal(MON.nforeign, 1); /* only SMCCC_VERSION is the monitor's own */
     assert_int_equal(res.hmx_features & ~(HMX_FEAT_VECTOR | HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT |
-                                          HMX_FEAT_DISCOVERY),
+                                          HMX_FEAT_DISCOVERY | HMX_FEAT_BATCH | HMX_FEAT_ASYNC),
                      0);
 }
 
@@ -1312,7 +1313,7 @@ static void test_provider_features_bitmap(void **state)
     assert_int_equal(out[0], HMX_SMCCC_SUCCESS);
     /* only bits the interface defines */
     assert_int_equal(out[1] & ~(HMX_FEAT_VECTOR | HMX_FEAT_FIREWALL | HMX_FEAT_IMPLICIT |
-                                HMX_FEAT_DISCOVERY),
+                                HMX_FEAT_DISCOVERY | HMX_FEAT_BATCH | HMX_FEAT_ASYNC),
                      0);
     assert_int_equal(out[2], 0);
     assert_int_equal(out[3], 0);

@@ -137,6 +137,13 @@ static void print_text(const struct hmx_probe_result *r)
     }
     printf("chosen:      %s\n", hmx_mechanism_name(r->chosen));
     printf("features:    0x%llx\n", (unsigned long long)r->features);
+    /* What hmx_sendv_batch and hmx_async_* will do on the chosen mechanism. */
+    printf("batch send:  %s\n", (r->features & HMX_FEAT_BATCH)
+                                     ? "one trap per batch (HMX_FEAT_BATCH)"
+                                     : "not offered: one sendv per message");
+    printf("async send:  %s\n", (r->features & HMX_FEAT_ASYNC)
+                                     ? "submission ring, doorbell when idle (HMX_FEAT_ASYNC)"
+                                     : "not offered");
     printf("traps:       %u trapping instructions during the probe\n", r->traps);
 }
 

@@ -22,5 +22,6 @@
 #define hmx_env_load_acquire_u32(p) (*(const volatile uint32_t *)(p))
 #define hmx_env_store_release_u32(p, v) ((void)(*(volatile uint32_t *)(p) = (v)))
 #define hmx_env_load_once_u32(p) (*(const volatile uint32_t *)(p))
+#define hmx_env_fence() ((void)0)
 
 #endif

@@ -47,6 +47,9 @@ int gx_fw_list(struct gx *g, struct hmx_fw_rule *out, uint32_t cap);
 int gx_implicit_set(struct gx *g, hmx_domid_t dom, const struct hmx_implicit_entry *e,
                     uint32_t n);
 
+/* The batch scenario (batch.c). */
+int batch_scenario(struct gx *g);
+
 /* Send the report; returns the verdict 0. */
 int gx_finish(void);
 

@@ -603,6 +603,8 @@ int kmain(uint32_t domid, uint32_t scenario, uint64_t arg)
         return bulk(&gx, arg != 0 ? (uint32_t)arg : 10000u);
     case KVM_SC_POLICY:
         return domid == 1 ? policy_front(&gx) : policy_back(&gx);
+    case KVM_SC_BATCH:
+        return batch_scenario(&gx);
     default:
         rt_printf("scenario %u is not in this image", scenario);
         return 2;

@@ -406,7 +406,7 @@ static void test_probe(struct hmx_probe_result *res, const char *expect, unsigne
 }
 
 /*
- * The probe once more, asked to classify v4v too (spec §19.8), against a
+ * The probe once more, asked to classify v4v too (spec §20.8), against a
  * real Xen: its harmless calls must find no v4v here and leave Argo's
  * classification as it was.  Argo answers the unknown cmd with
  * EOPNOTSUPP, and Xen 4.17 has no hypercall 43 (ENOSYS).
@@ -562,6 +562,87 @@ static void test_sendv(void)
                  HMX_RING_EXISTS | HMX_RING_EMPTY | HMX_RING_SUFFICIENT, RING_A_LEN - 32);
     expect_rc("recv-empty", hmx_recv(&ring_a, rbuf, sizeof(rbuf), NULL), HMX_EAGAIN);
     expect_rc("notify-after-read", hmx_notify(&ctx, NULL, 0), 0);
+}
+
+/*
+ * Many messages per trap (spec 19) on Xen: no feature bit, so
+ * hmx_sendv_batch sends one sendv per message (counted at the hypercall)
+ * with the same results and stop rule, and async setup is refused.
+ */
+static const struct hmx_arch_ops *real_arch;
+static struct hmx_arch_ops counting_arch;
+static unsigned argo_sendv_calls, argo_other_calls;
+
+static int counting_hypercall(void *c, enum hmx_xen_entry entry, const void *page, uint32_t nr,
+                              const uint64_t args[5], uint64_t *ret)
+{
+    if (nr == HMX_XEN_HYPERCALL_ARGO_OP) {
+        if (args[0] == HMX_OP_SENDV)
+            argo_sendv_calls++;
+        else
+            argo_other_calls++;
+    }
+    return real_arch->xen_hypercall(c, entry, page, nr, args, ret);
+}
+
+static void test_batch_fallback(void)
+{
+    struct hmx_iov iov[8][2];
+    struct hmx_send_desc d[8];
+    int32_t res[8];
+    struct hmx_msg_info info;
+    struct hmx_async q;
+    unsigned i, sends0, other0, bad = 0;
+    int rc;
+
+    check((hmx_features(&ctx) & (HMX_FEAT_BATCH | HMX_FEAT_ASYNC)) == 0, "batch-no-feature",
+          "features 0x%llx", (unsigned long long)hmx_features(&ctx));
+    for (i = 0; i < 8; i++) {
+        iov[i][0].base = src + i * 100u;
+        iov[i][0].len = 10u + i;
+        iov[i][1].base = src + 4096u - 7u; /* across a page boundary */
+        iov[i][1].len = 20u;
+        d[i].iov = iov[i];
+        d[i].niov = 2;
+        d[i].src_port = SRC_PORT;
+        d[i].dst = addr_of(DOM0, i == 3 ? PORT_NONE : PORT_A);
+        d[i].message_type = 0x200u + i;
+        res[i] = 0x5A5A5A5A;
+    }
+    sends0 = argo_sendv_calls;
+    other0 = argo_other_calls;
+    rc = hmx_sendv_batch(&ctx, d, 8, 0, res);
+    check(rc == 8 && argo_sendv_calls - sends0 == 8 && argo_other_calls == other0,
+          "batch-fallback-one-sendv-each", "%s; %u argo_op sendv, %u other argo_op", rcs(rc),
+          argo_sendv_calls - sends0, argo_other_calls - other0);
+    expect_rc("batch-fallback-refused", res[3], HMX_ECONNREFUSED);
+    for (i = 0; i < 8; i++) {
+        if (i == 3)
+            continue;
+        rc = hmx_recv(&ring_a, rbuf, sizeof(rbuf), &info);
+        if (res[i] != (int32_t)(30u + i) || rc != (int)(30u + i) ||
+            info.message_type != 0x200u + i || memcmp(rbuf, src + i * 100u, 10u + i) != 0 ||
+            memcmp(rbuf + 10u + i, src + 4096u - 7u, 20u) != 0)
+            bad++;
+    }
+    check(bad == 0, "batch-fallback-delivered", "%u of 7 messages wrong", bad);
+    /* HMX_BATCH_STOP: ends at the refused one, the rest untouched. */
+    for (i = 0; i < 8; i++)
+        res[i] = 0x5A5A5A5A;
+    sends0 = argo_sendv_calls;
+    rc = hmx_sendv_batch(&ctx, d, 8, HMX_BATCH_STOP, res);
+    check(rc == 4 && argo_sendv_calls - sends0 == 4 && res[3] == HMX_ECONNREFUSED &&
+              res[4] == 0x5A5A5A5A,
+          "batch-fallback-stop", "%s after %u sendv", rcs(rc), argo_sendv_calls - sends0);
+    for (i = 0; i < 3; i++)
+        rc = hmx_recv(&ring_a, rbuf, sizeof(rbuf), &info);
+    expect_rc("batch-fallback-drained", hmx_recv(&ring_a, rbuf, sizeof(rbuf), NULL), HMX_EAGAIN);
+    expect_rc("batch-fallback-notify", hmx_notify(&ctx, NULL, 0), 0);
+    __builtin_memset(&q, 0, sizeof(q));
+    other0 = argo_other_calls;
+    expect_rc("async-not-offered", hmx_async_setup(&ctx, &q, mem_many[0], 4096, 16),
+              HMX_EOPNOTSUPP);
+    check(argo_other_calls == other0, "async-no-call", "%u argo_op", argo_other_calls - other0);
 }
 
 /* Largest message, one byte more, and what Xen says about both. */
@@ -955,16 +1036,21 @@ void dom0_main(unsigned long m, unsigned long start_info)
     test_v4v_probe(&res);
 
     if (res.argo_status == HMX_ARGO_PRESENT && streq(expect, "present")) {
-        struct hmx_open_probed_args oa = {.arch = arch,
+        struct hmx_open_probed_args oa = {.arch = &counting_arch,
                                           .env = mode == MODE_PV ? &pv_env : NULL,
                                           .call_page = NULL};
 
+        /* The same instructions, with argo_op calls counted. */
+        real_arch = arch;
+        counting_arch = *arch;
+        counting_arch.xen_hypercall = counting_hypercall;
         rc = hmx_open_probed(&ctx, &res, &oa);
         check(rc == 0 && streq(hmx_backend_name(&ctx), "xen-hypercall"), "open-probed",
               "%s on %s", rcs(rc), hmx_backend_name(&ctx));
         if (rc == 0) {
             test_basics();
             test_sendv();
+            test_batch_fallback();
             test_msgsize();
             test_full();
             test_errors();
