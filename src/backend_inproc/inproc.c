@@ -230,33 +230,24 @@ static int local_map_ring(void *host, hmx_domid_t dom, const hmx_gfn_t *gfns, ui
  * copy writes) as a source: a message sent to oneself from the ring's own
  * bytes.  memcpy is undefined for overlapping ranges, and the core may not
  * assume memmove (the environment gives memcpy, memset and memcmp only), so
- * overlapping copies go through a small bounce buffer, a chunk at a time,
- * in the direction that never overwrites a source byte before reading it.
+ * overlapping copies go a byte at a time, in the direction that never
+ * overwrites a source byte before reading it.  The accesses are volatile:
+ * compilers otherwise recognise the loop (or a copy through a temporary)
+ * and emit a call to memmove after all.  Only this pathological case pays.
  */
 static void local_copy(void *dst, const void *src, uint32_t len)
 {
-    uint8_t *d = dst;
-    const uint8_t *s = src;
-    uint8_t bounce[64];
+    volatile uint8_t *d = dst;
+    const volatile uint8_t *s = src;
 
-    if ((uintptr_t)d + len <= (uintptr_t)s || (uintptr_t)s + len <= (uintptr_t)d) {
-        hmx_env_memcpy(d, s, len);
-    } else if ((uintptr_t)d < (uintptr_t)s) {
-        for (uint32_t at = 0; at < len;) {
-            uint32_t n = len - at < sizeof(bounce) ? len - at : (uint32_t)sizeof(bounce);
-
-            hmx_env_memcpy(bounce, s + at, n);
-            hmx_env_memcpy(d + at, bounce, n);
-            at += n;
-        }
-    } else if (d != s) {
-        for (uint32_t end = len; end > 0;) {
-            uint32_t n = end < sizeof(bounce) ? end : (uint32_t)sizeof(bounce);
-
-            end -= n;
-            hmx_env_memcpy(bounce, s + end, n);
-            hmx_env_memcpy(d + end, bounce, n);
-        }
+    if ((uintptr_t)dst + len <= (uintptr_t)src || (uintptr_t)src + len <= (uintptr_t)dst) {
+        hmx_env_memcpy(dst, src, len);
+    } else if ((uintptr_t)dst < (uintptr_t)src) {
+        for (uint32_t i = 0; i < len; i++)
+            d[i] = s[i];
+    } else if (dst != src) {
+        for (uint32_t i = len; i > 0; i--)
+            d[i - 1] = s[i - 1];
     }
 }
 
