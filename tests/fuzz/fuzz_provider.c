@@ -88,7 +88,8 @@ static struct host_log {
     struct decision decisions[MAX_DECISIONS];
     unsigned ndecisions;
     unsigned nsignal_rx[NDOM + 1], nsignal_space[NDOM + 1];
-    unsigned naudit;
+    unsigned naudit;    /* denials the host's policy hook made, audited */
+    unsigned naudit_fw; /* denials the firewall made (no hook call), audited */
 } H;
 static int g_policy_on, g_signal_on, g_copy_to_on;
 
@@ -218,9 +219,17 @@ static int h_policy(void *host, const struct hmx_policy_query *q, const char **r
 static void h_audit(void *host, const struct hmx_policy_query *q, int verdict, const char *reason)
 {
     (void)host;
-    (void)q;
     FZ_CHECK(verdict < 0 && reason != NULL, "audit of a denial: %d", verdict);
-    H.naudit++;
+    FZ_CHECK(q->denied_by == HMX_DENIED_BY_FIREWALL || q->denied_by == HMX_DENIED_BY_HOST,
+             "audit denied_by %u", q->denied_by);
+    /* The firewall decides before the host's hook, which it then never
+     * asks: its denials have no decision of the hook's to match. */
+    if (q->denied_by == HMX_DENIED_BY_FIREWALL) {
+        FZ_CHECK(verdict == HMX_EACCES, "firewall denial %d", verdict);
+        H.naudit_fw++;
+    } else {
+        H.naudit++;
+    }
 }
 
 static void h_signal(void *host, hmx_domid_t dom, enum hmx_signal_kind why)
@@ -559,6 +568,7 @@ static void before(void)
     H.nwrites = 0;
     H.ndecisions = 0;
     H.naudit = 0;
+    H.naudit_fw = 0;
     memset(H.nsignal_rx, 0, sizeof(H.nsignal_rx));
     memset(H.nsignal_space, 0, sizeof(H.nsignal_space));
     g_nallow = 0;
