@@ -90,6 +90,8 @@ static struct host_log {
     unsigned nsignal_rx[NDOM + 1], nsignal_space[NDOM + 1];
     unsigned naudit;    /* denials the host's policy hook made, audited */
     unsigned naudit_fw; /* denials the firewall made (no hook call), audited */
+    struct hmx_addr fw_dst; /* the destination of the last of them */
+    uint32_t fw_op;         /* and its HMX_POLICY_* */
 } H;
 static int g_policy_on, g_signal_on, g_copy_to_on;
 
@@ -227,6 +229,8 @@ static void h_audit(void *host, const struct hmx_policy_query *q, int verdict, c
     if (q->denied_by == HMX_DENIED_BY_FIREWALL) {
         FZ_CHECK(verdict == HMX_EACCES, "firewall denial %d", verdict);
         H.naudit_fw++;
+        H.fw_dst = q->dst;
+        H.fw_op = q->op;
     } else {
         H.naudit++;
     }
@@ -1236,6 +1240,15 @@ static void check_answers(hmx_domid_t caller, const struct hmx_ring_query *req,
         if (domain_of(q->ring.domain) == NULL) {
             FZ_CHECK(a->flags == 0, "query of an unknown domain: flags %#x", a->flags);
             continue;
+        }
+        /* The firewall decides before the host's hook, which it then does
+         * not ask, and it is deterministic: the first entry naming the
+         * destination it denied is where the call stopped. */
+        if (H.naudit_fw > 0 && H.fw_op == HMX_POLICY_QUERY &&
+            q->ring.domain == H.fw_dst.domain && q->ring.port == H.fw_dst.port) {
+            FZ_CHECK(rc == HMX_EACCES, "a query the firewall denied, yet notify returned %d", rc);
+            FZ_CHECK(memcmp(q, a, sizeof(*q)) == 0, "the entry the firewall denied was written");
+            break;
         }
         while (g_policy_on && dec < H.ndecisions && H.decisions[dec].op != HMX_POLICY_QUERY)
             dec++;
