@@ -82,54 +82,12 @@ static int x86_cpuid_call(void *ctx, struct hmx_x86_regs *r)
     return 0;
 }
 
-static int x86_xen_hypercall(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
-                             const uint64_t args[5], uint64_t *ret)
-{
-    /* Xen's x86-64 hypercall ABI: rdi, rsi, rdx, r10, r8; result in rax;
-     * the hypercall page's PV stubs use syscall, which clobbers rcx, r11. */
-    register uint64_t rdi __asm__("rdi") = args[0];
-    register uint64_t rsi __asm__("rsi") = args[1];
-    register uint64_t rdx __asm__("rdx") = args[2];
-    register uint64_t r10 __asm__("r10") = args[3];
-    register uint64_t r8 __asm__("r8") = args[4];
-    uint64_t rax;
-
-    (void)ctx;
-    switch (entry) {
-    case HMX_XEN_ENTRY_PAGE:
-        if (page == 0)
-            return HMX_EINVAL;
-        rax = (uint64_t)(uintptr_t)page + (uint64_t)nr * 32u;
-        __asm__ volatile("call *%%rax"
-                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8)
-                         :
-                         : "rcx", "r11", "memory");
-        break;
-    case HMX_XEN_ENTRY_VMCALL:
-        rax = nr;
-        __asm__ volatile("vmcall"
-                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8)
-                         :
-                         : "rcx", "r11", "memory");
-        break;
-    case HMX_XEN_ENTRY_VMMCALL:
-        rax = nr;
-        __asm__ volatile("vmmcall"
-                         : "+a"(rax), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8)
-                         :
-                         : "rcx", "r11", "memory");
-        break;
-    default:
-        return HMX_EINVAL;
-    }
-    *ret = rax;
-    return 0;
-}
-
 static int x86_xen_hypercall6(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
                               const uint64_t args[6], uint64_t *ret)
 {
-    /* As x86_xen_hypercall, with the sixth argument in r9 (v4v_op). */
+    /* Xen's x86-64 hypercall ABI: rdi, rsi, rdx, r10, r8, r9 (v4v_op's
+     * sixth); result in rax; the hypercall page's PV stubs use syscall,
+     * which clobbers rcx, r11. */
     register uint64_t rdi __asm__("rdi") = args[0];
     register uint64_t rsi __asm__("rsi") = args[1];
     register uint64_t rdx __asm__("rdx") = args[2];
@@ -171,6 +129,16 @@ static int x86_xen_hypercall6(void *ctx, enum hmx_xen_entry entry, const void *p
     }
     *ret = rax;
     return 0;
+}
+
+/* Five-argument hypercalls go through the six-argument entry with r9 zero:
+ * Xen's argo_op reads five and ignores r9. */
+static int x86_xen_hypercall(void *ctx, enum hmx_xen_entry entry, const void *page, uint32_t nr,
+                             const uint64_t args[5], uint64_t *ret)
+{
+    const uint64_t six[6] = {args[0], args[1], args[2], args[3], args[4], 0};
+
+    return x86_xen_hypercall6(ctx, entry, page, nr, six, ret);
 }
 
 #else /* user mode: never execute a privileged instruction */
