@@ -3,7 +3,8 @@
  * The guest's console: the SBSA UART Xen emulates for a dom0less guest
  * with the "vpl011" property.  Xen prints each complete line on its own
  * serial console as "DOMn: text" (the runner reads them there).  It needs
- * no hypercall, so it works whatever XSM allows.  A small printf:
+ * no hypercall, so it works whatever XSM allows.  The printf is the x86
+ * dom0's (tests/xen-x86/dom0/con_format.c):
  * %d %u %x %lu %lx %llu %llx %s %c %p %%, with '-', '0' and a width.
  */
 #ifndef XEN_ARM64_GUEST_CONSOLE_H
