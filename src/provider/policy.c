@@ -33,8 +33,6 @@ int hmx__prov_fw_replace(struct hmx_provider *p, hmx_domid_t caller, uint32_t n,
     uint32_t i;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -67,7 +65,7 @@ int hmx_provider_fw_set(struct hmx_provider *p, hmx_domid_t caller,
                         const struct hmx_fw_rule *rules, uint32_t n, uint32_t flags)
 {
     if (rules == NULL && n != 0) {
-        int rc = hmx__prov_ok(p) ? hmx__prov_may_manage(p, caller) : HMX_EINVAL;
+        int rc = hmx__prov_may_manage(p, caller);
 
         return rc < 0 ? rc : HMX_EINVAL;
     }
@@ -81,8 +79,6 @@ int hmx_provider_fw_list(const struct hmx_provider *p, hmx_domid_t caller,
     uint32_t i;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -103,8 +99,6 @@ int hmx_provider_fw_add(struct hmx_provider *p, hmx_domid_t caller, const struct
     uint32_t i;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -132,8 +126,6 @@ int hmx_provider_fw_del(struct hmx_provider *p, hmx_domid_t caller, uint32_t ind
     uint32_t i;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -163,8 +155,6 @@ int hmx_provider_set_label(struct hmx_provider *p, hmx_domid_t caller, hmx_domid
     unsigned n = 0;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -218,8 +208,6 @@ int hmx_provider_implicit_set(struct hmx_provider *p, hmx_domid_t caller, hmx_do
     struct hmx_prov_domain *d;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;
@@ -241,8 +229,6 @@ int hmx_provider_implicit_list(const struct hmx_provider *p, hmx_domid_t caller,
     uint32_t i;
     int rc;
 
-    if (!hmx__prov_ok(p))
-        return HMX_EINVAL;
     rc = hmx__prov_may_manage(p, caller);
     if (rc < 0)
         return rc;

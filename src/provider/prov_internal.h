@@ -20,7 +20,8 @@ int hmx__prov_fw_replace(struct hmx_provider *p, hmx_domid_t caller, uint32_t n,
                          hmx__fw_read_fn read, void *arg);
 
 /* 0 if caller may manage policy (HMX_DOMID_PROVIDER, or a privileged
- * domain); HMX_EPERM; HMX_ENODEV (unknown caller). */
+ * domain); HMX_EPERM; HMX_ENODEV (unknown caller); HMX_EINVAL (p is not an
+ * initialised provider: callers need not check it first). */
 int hmx__prov_may_manage(const struct hmx_provider *p, hmx_domid_t caller);
 
 #endif
